@@ -1,0 +1,1 @@
+"""Model presets: architecture configs, tiny twins, loading from the hub."""
