@@ -1,0 +1,1 @@
+"""Hydra plugin: the xlt sweeper (hydra/sweeper=xlt)."""

@@ -1,0 +1,136 @@
+"""A condition: one cell of a sweep (model × source language × regime × seed × settings).
+
+Its id is a deterministic function of everything that changes results — never of the clock, the
+launcher, the logger or paths — so a requeued or re-run job finds its own directory again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from omegaconf import DictConfig, OmegaConf
+
+from xlt.errors import ConfigError
+
+# Config nodes that define what a condition computes. Everything else (trainer, strategy, logger,
+# cluster, launcher, paths, force) changes how or where it runs, not its results.
+IDENTITY_KEYS = ("model", "lang", "regime", "targets", "data", "seed")
+# Inside `model`, these describe resources or bookkeeping, not the model.
+MODEL_NON_IDENTITY = ("resources", "strategy", "weights_note", "local_path")
+
+
+def _plain(node: Any) -> Any:
+    if isinstance(node, DictConfig) or OmegaConf.is_list(node):
+        return OmegaConf.to_container(node, resolve=True)
+    return node
+
+
+def identity_payload(cfg: DictConfig) -> dict[str, Any]:
+    """The resolved sub-config that determines a condition's results."""
+    payload: dict[str, Any] = {}
+    for key in IDENTITY_KEYS:
+        if key not in cfg:
+            raise ConfigError(f"config has no {key!r} node; is this the xlt root config?")
+        payload[key] = _plain(cfg[key])
+    payload["model"] = {k: v for k, v in payload["model"].items() if k not in MODEL_NON_IDENTITY}
+    payload["data"] = {k: v for k, v in payload["data"].items() if k != "eval_batch_size"}
+    return payload
+
+
+def condition_id(cfg: DictConfig) -> str:
+    """Readable, deterministic id: ``<model>-<lang>-<regime>-s<seed>-<hash8>``."""
+    payload = identity_payload(cfg)
+    digest = hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:8]
+    return f"{cfg.model.name}-{cfg.lang.name}-{cfg.regime.name}-s{cfg.seed}-{digest}"
+
+
+def _resolver_condition_id(*, _root_: DictConfig) -> str:
+    return condition_id(_root_)
+
+
+def register_resolvers() -> None:
+    """Register ``${xlt_condition_id:}`` (used by hydra.run.dir / hydra.sweep.subdir)."""
+    if not OmegaConf.has_resolver("xlt_condition_id"):
+        OmegaConf.register_new_resolver("xlt_condition_id", _resolver_condition_id)
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A validated condition: what to train on, what to score, and its id."""
+
+    id: str
+    model: str
+    source: str
+    source_variants: tuple[str, ...]
+    regime: str
+    trains: bool
+    cot: bool
+    format_only: bool
+    targets: tuple[str, ...]
+    seed: int
+
+    @classmethod
+    def from_cfg(cls, cfg: DictConfig) -> "Condition":
+        """Validate a composed config and build its condition (cheap: no model, no data)."""
+        from xlt.languages import resolve_source, resolve_targets
+
+        validate(cfg)
+        return cls(
+            id=condition_id(cfg),
+            model=str(cfg.model.name),
+            source=str(cfg.lang.name),
+            source_variants=tuple(resolve_source(cfg.lang)),
+            regime=str(cfg.regime.name),
+            trains=bool(cfg.regime.train),
+            cot=bool(cfg.regime.cot),
+            format_only=bool(cfg.regime.get("format_only", False)),
+            targets=tuple(resolve_targets(cfg.targets)),
+            seed=int(cfg.seed),
+        )
+
+    def tags(self) -> dict[str, str]:
+        """Short labels for logs and W&B."""
+        return {"model": self.model, "source": self.source, "regime": self.regime, "seed": str(self.seed)}
+
+
+PROMPTS = ("numbered", "lettered")
+SPLITS = ("paper", "passage", "kfold")
+SOURCES = ("fixtures", "local", "hub")
+
+
+def validate(cfg: DictConfig) -> None:
+    """Check values Hydra cannot check (language codes, enums, ranges); raise ConfigError naming them."""
+    from xlt.languages import resolve_source, resolve_targets
+
+    resolve_source(cfg.lang)
+    targets = resolve_targets(cfg.targets)
+    if not targets:
+        raise ConfigError("targets is empty; choose a panel (e.g. targets=paper) or codes (targets=[heb_Hebr])")
+    data = cfg.data
+    for key, value, valid in (
+        ("data.prompt", data.prompt, PROMPTS),
+        ("data.split", data.split, SPLITS),
+        ("data.source", data.source, SOURCES),
+    ):
+        if value not in valid:
+            raise ConfigError(f"unknown {key} {value!r}; valid choices: {', '.join(valid)}")
+    if data.source == "local" and not data.dir:
+        raise ConfigError("data.source=local needs data.dir=<folder of <code>.jsonl files>")
+    if int(data.n_eval) < 1:
+        raise ConfigError(f"data.n_eval must be >= 1, got {data.n_eval}")
+    if data.split == "kfold" and not (0 <= int(data.fold) < int(data.n_folds)):
+        raise ConfigError(f"data.fold must be in [0, {data.n_folds}), got {data.fold}")
+    if cfg.model.get("trust_remote_code", False) and not cfg.model.get("trust_remote_code_reason"):
+        raise ConfigError(
+            f"model {cfg.model.name!r} sets trust_remote_code=true without trust_remote_code_reason; "
+            "remote code stays off unless a preset says why"
+        )
+    if not cfg.model.get("tiny", False) and not cfg.model.get("hub_id") and not cfg.model.get("local_path"):
+        raise ConfigError(f"model {cfg.model.name!r} is not tiny and names neither hub_id nor local_path")
+    if cfg.regime.train:
+        for key in ("lr", "epochs", "batch_size"):
+            if float(cfg.regime[key]) <= 0:
+                raise ConfigError(f"regime.{key} must be > 0, got {cfg.regime[key]}")

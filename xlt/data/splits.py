@@ -1,0 +1,92 @@
+"""Train/held-out splits that never leak: Belebele is parallel, so the same (link, question_number)
+is the same item in every language. Held-out items are chosen once per data config (not per
+condition seed), so every regime and model of a sweep is scored on the same items (paired tests).
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+
+from xlt.data.items import Item
+from xlt.errors import ConfigError
+
+
+@dataclass
+class Split:
+    """Training items (all source variants together) and held-out items per target language."""
+
+    train: list[Item]
+    eval: dict[str, list[Item]]
+    eval_keys: list[tuple[str, int]] = field(default_factory=list)
+
+    def leaked_passages(self) -> set[str]:
+        """Passages (links) present both in training and in evaluation (must be empty for passage splits)."""
+        return {it.link for it in self.train} & {k[0] for k in self.eval_keys}
+
+    def leaked_items(self) -> set[tuple[str, int]]:
+        """Items present both in training and in evaluation, in any language (must always be empty)."""
+        return {it.key for it in self.train} & set(self.eval_keys)
+
+
+def common_keys(data: dict[str, list[Item]]) -> list[tuple[str, int]]:
+    """Keys present in every language, in a canonical (sorted) order independent of file row order."""
+    sets = [{it.key for it in items} for items in data.values()]
+    return sorted(set.intersection(*sets)) if sets else []
+
+
+def _passages(keys: list[tuple[str, int]]) -> dict[str, list[tuple[str, int]]]:
+    out: dict[str, list[tuple[str, int]]] = {}
+    for key in keys:
+        out.setdefault(key[0], []).append(key)
+    return out
+
+
+def choose_eval_keys(keys: list[tuple[str, int]], kind: str, n_eval: int, split_seed: int,
+                     n_folds: int = 5, fold: int = 0) -> list[tuple[str, int]]:
+    """Pick held-out keys: by item (paper), by whole passages (passage), or one passage fold (kfold)."""
+    rng = random.Random(split_seed)
+    if kind == "paper":
+        if n_eval > len(keys):
+            raise ConfigError(f"data.n_eval={n_eval} but only {len(keys)} parallel items exist")
+        return sorted(rng.sample(keys, n_eval))
+    passages = _passages(keys)
+    links = sorted(passages)
+    rng.shuffle(links)
+    if kind == "kfold":
+        return sorted(k for link in links[fold::n_folds] for k in passages[link])
+    chosen: list[tuple[str, int]] = []
+    for link in links:
+        if len(chosen) >= n_eval:
+            break
+        chosen.extend(passages[link])
+    if len(chosen) < n_eval:
+        raise ConfigError(f"data.n_eval={n_eval} but only {len(chosen)} parallel items exist")
+    return sorted(chosen)
+
+
+def make_split(data: dict[str, list[Item]], sources: list[str], targets: list[str], kind: str,
+               n_eval: int, split_seed: int = 0, n_train: int | None = None,
+               n_folds: int = 5, fold: int = 0) -> Split:
+    """Build a leak-free split.
+
+    Held-out keys are drawn from the items parallel across *all* involved languages; training uses
+    every source-variant item whose key (paper) or passage (passage, kfold) is not held out, in any
+    language. ``n_train`` caps training items per source variant (deterministically).
+    """
+    involved = {code: data[code] for code in dict.fromkeys([*sources, *targets])}
+    eval_keys = choose_eval_keys(common_keys(involved), kind, n_eval, split_seed, n_folds, fold)
+    held_keys = set(eval_keys)
+    held_links = {k[0] for k in eval_keys}
+    by_key = {code: {it.key: it for it in items} for code, items in involved.items()}
+    evals = {t: [by_key[t][k] for k in eval_keys] for t in targets}
+    train: list[Item] = []
+    for src in sources:
+        pool = [it for it in sorted(data[src], key=lambda it: it.key)
+                if it.key not in held_keys and (kind == "paper" or it.link not in held_links)]
+        if n_train is not None:
+            if n_train > len(pool):
+                raise ConfigError(f"data.n_train={n_train} but {src} has only {len(pool)} items outside the held-out set")
+            pool = sorted(random.Random(split_seed + 1).sample(pool, n_train), key=lambda it: it.key)
+        train.extend(pool)
+    return Split(train=train, eval=evals, eval_keys=eval_keys)

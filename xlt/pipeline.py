@@ -1,0 +1,129 @@
+"""One condition end to end: validate → data → model → (fine-tune) → score → store → track."""
+
+from __future__ import annotations
+
+import logging
+import os
+import traceback
+from pathlib import Path
+from typing import Any
+
+from omegaconf import DictConfig, OmegaConf
+
+from xlt.conditions import Condition, identity_payload
+from xlt.results.store import ConditionStore
+
+log = logging.getLogger(__name__)
+
+
+def is_rank_zero() -> bool:
+    """True on the process that writes results (rank 0 of a distributed job, or a single process)."""
+    return int(os.environ.get("RANK", os.environ.get("SLURM_PROCID", "0"))) == 0
+
+
+def evaluate(model, tok, split_eval: dict[str, list], cfg: DictConfig, cond: Condition, fmt, labels) -> list:
+    """Score every target language with a progress bar over questions."""
+    from tqdm.auto import tqdm
+
+    from xlt.scoring.cot import score_cot
+    from xlt.scoring.scorer import score_items
+
+    total = sum(len(v) for v in split_eval.values())
+    preds = []
+    with tqdm(total=total, desc=f"scoring {cond.id}", unit="q", disable=not is_rank_zero()) as bar:
+        for lang, items in split_eval.items():
+            bar.set_postfix_str(lang)
+            kwargs = dict(chat_template=bool(cfg.model.chat_template), batch_size=int(cfg.data.eval_batch_size),
+                          progress=bar.update)
+            if cond.cot:
+                preds += score_cot(model, tok, items, fmt, labels,
+                                   max_new_tokens=int(cfg.regime.cot_max_new_tokens), **kwargs)
+            else:
+                preds += score_items(model, tok, items, fmt, labels=labels, **kwargs)
+    return preds
+
+
+def train_passages(split_train: list, seed: int, format_only: bool) -> list[str] | None:
+    """For the format-only regime: each item gets an unrelated passage (see xlt.data.format_only)."""
+    if not format_only:
+        return None
+    from xlt.data.format_only import swapped_passages
+
+    return swapped_passages(split_train, seed)
+
+
+def run_condition(cfg: DictConfig, run_dir: Path, choices: dict[str, str] | None = None) -> dict[str, Any]:
+    """Run (or skip, if finished) one condition; returns its metrics. Failures are recorded, then raised."""
+    from xlt.data.belebele import check_available, load_languages
+    from xlt.data.prompts import get_format
+    from xlt.data.splits import make_split
+    from xlt.models.loading import load_model, load_tokenizer
+    from xlt.scoring.labels import resolve_labels
+    from xlt.scoring.metrics import summarize
+    from xlt.tracking.wandb_run import Tracker
+
+    cond = Condition.from_cfg(cfg)
+    store = ConditionStore(run_dir)
+    if store.done and not cfg.force:
+        log.info("condition %s already finished; skipping (force=true redoes it)", cond.id)
+        return store.metrics()
+    needed = [*cond.source_variants, *cond.targets] if cond.trains else list(cond.targets)
+    check_available(cfg.data, needed)
+    if cfg.force:
+        store.clear()
+    info = {"id": cond.id, **cond.tags(), "source_variants": list(cond.source_variants),
+            "targets": list(cond.targets), "identity": identity_payload(cfg),
+            "config": OmegaConf.to_container(cfg, resolve=True)}
+    if is_rank_zero():
+        store.write_condition(info)
+    tracker = Tracker(cfg, cond, run_dir, choices)
+    try:
+        data = load_languages(cfg.data, needed)
+        d = cfg.data
+        split = make_split(data, list(cond.source_variants) if cond.trains else [], list(cond.targets), d.split,
+                           int(d.n_eval), int(d.get("split_seed", 0)), d.get("n_train"), int(d.n_folds), int(d.fold))
+        tok = load_tokenizer(cfg.model)
+        fmt = get_format(cfg.data.prompt)
+        labels = resolve_labels(tok, fmt.labels)
+        if not labels.single_token:
+            log.warning("labels %s are not single tokens for this tokenizer: scoring full continuations", fmt.labels)
+        model = load_model(cfg.model)
+        if cond.trains:
+            model = train_or_reuse(cfg, model, tok, split.train, fmt, labels, run_dir, tracker, cond)
+        if not is_rank_zero():
+            return {}
+        preds = evaluate(model, tok, split.eval, cfg, cond, fmt, labels)
+        metrics = summarize(preds, {k: info[k] for k in ("id", "model", "source", "regime", "seed")})
+        metrics["n_train"] = len(split.train)
+        rows = [p.to_json() for p in preds]
+        store.write_results(metrics, rows)
+        tracker.log_results(metrics, rows)
+        tracker.finish(0)
+        return metrics
+    except BaseException:
+        if is_rank_zero():
+            store.write_failure(traceback.format_exc())
+        tracker.finish(1)
+        raise
+
+
+def train_or_reuse(cfg, model, tok, train_items, fmt, labels, run_dir: Path, tracker, cond: Condition):
+    """Fine-tune (resuming if a checkpoint exists) unless a finished adapter is already on disk;
+    evaluation always uses the adapter as saved, reloaded into a fresh base model."""
+    from peft import PeftModel
+
+    from xlt.models.loading import load_model
+    from xlt.results.store import atomic_write_text
+    from xlt.training.fit import finetune
+
+    adapter = run_dir / "adapter"
+    if not (adapter / "TRAINED").exists():
+        passages = train_passages(train_items, int(cfg.seed), cond.format_only)
+        finetune(cfg, model, tok, train_items, fmt, labels, run_dir, tracker.lightning_loggers(), passages)
+        if is_rank_zero():
+            atomic_write_text(adapter / "TRAINED", "ok\n")
+        del model
+    if not is_rank_zero():
+        return None
+    base = load_model(cfg.model)
+    return PeftModel.from_pretrained(base, adapter).eval()

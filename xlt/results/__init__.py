@@ -1,0 +1,1 @@
+"""The results store: the source of truth on disk."""

@@ -1,0 +1,1 @@
+"""Scoring Belebele by the log-probability of the answer labels."""

@@ -1,0 +1,127 @@
+"""Batched label scoring: one forward pass per question, log-softmax at the answer position,
+gathered at the four label tokens.
+
+Prompts are left-padded and length-sorted; explicit position ids keep left padding exact for
+rotary models, and ``logits_to_keep=1`` avoids computing the vocabulary projection (and a
+log-softmax) at every position — the main cost lm-evaluation-harness pays.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+from xlt.data.items import Item
+from xlt.data.prompts import PromptFormat
+from xlt.scoring.encode import encode_prompt, prompt_text
+from xlt.scoring.labels import LabelTokens, resolve_labels
+
+
+@dataclass
+class Prediction:
+    """Per-item output written to predictions.jsonl."""
+
+    lang: str
+    link: str
+    question_number: int
+    logprobs: list[float]          # log P(label_k | prompt), k = 1..4
+    pred: int                      # 1..4
+    gold: int
+    method: str                    # "label-token" or "continuation"
+    extra: dict = field(default_factory=dict)  # e.g. CoT text, stated answer
+
+    @property
+    def correct(self) -> bool:
+        """Whether the argmax label is the gold one."""
+        return self.pred == self.gold
+
+    def to_json(self) -> dict:
+        """A JSON-serialisable row."""
+        return {"lang": self.lang, "link": self.link, "question_number": self.question_number,
+                "logprobs": self.logprobs, "pred": self.pred, "gold": self.gold,
+                "correct": self.correct, "method": self.method, **self.extra}
+
+
+def _batches(order: Sequence[int], size: int):
+    for start in range(0, len(order), size):
+        yield order[start:start + size]
+
+
+def _left_pad(seqs: list[list[int]], pad_id: int):
+    import torch
+
+    width = max(len(s) for s in seqs)
+    ids = torch.full((len(seqs), width), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(seqs), width), dtype=torch.long)
+    for row, seq in enumerate(seqs):
+        ids[row, width - len(seq):] = torch.tensor(seq)
+        mask[row, width - len(seq):] = 1
+    pos = (mask.cumsum(-1) - 1).clamp(min=0)
+    return ids, mask, pos
+
+
+def last_position_logprobs(model, seqs: list[list[int]], pad_id: int):
+    """Log-softmax over the vocabulary at each sequence's last position ([B, V], float32)."""
+    import torch
+
+    device = next(model.parameters()).device
+    ids, mask, pos = _left_pad(seqs, pad_id)
+    with torch.no_grad():
+        out = model(input_ids=ids.to(device), attention_mask=mask.to(device),
+                    position_ids=pos.to(device), logits_to_keep=1, use_cache=False)
+    return torch.log_softmax(out.logits[:, -1, :].float(), dim=-1)
+
+
+def continuation_logprobs(model, prompts: list[list[int]], conts: list[tuple[int, ...]], pad_id: int):
+    """Sum of log-probs of each continuation after its prompt (fallback for multi-token labels)."""
+    import torch
+
+    seqs = [p + list(c) for p, c in zip(prompts, conts)]
+    device = next(model.parameters()).device
+    ids, mask, pos = _left_pad(seqs, pad_id)
+    with torch.no_grad():
+        logits = model(input_ids=ids.to(device), attention_mask=mask.to(device),
+                       position_ids=pos.to(device), use_cache=False).logits.float()
+    logp = torch.log_softmax(logits[:, :-1], dim=-1)
+    width = ids.shape[1]
+    sums = []
+    for row, cont in enumerate(conts):
+        n = len(cont)
+        targets = ids[row, width - n:].to(device)
+        steps = logp[row, width - n - 1: width - 1]
+        sums.append(float(steps.gather(-1, targets[:, None]).sum()))
+    return sums
+
+
+def score_items(model, tok, items: Sequence[Item], fmt: PromptFormat, *, chat_template: bool = False,
+                batch_size: int = 8, labels: LabelTokens | None = None,
+                prompts: Sequence[str] | None = None,
+                progress: Callable[[int], None] | None = None) -> list[Prediction]:
+    """Score every item; returns predictions in the input order.
+
+    ``prompts`` overrides the rendered prompt text per item (CoT appends reasoning this way).
+    ``progress`` is called with the number of items finished after each batch.
+    """
+    labels = labels or resolve_labels(tok, fmt.labels)
+    texts = list(prompts) if prompts is not None else [prompt_text(tok, it, fmt, chat_template) for it in items]
+    enc = [encode_prompt(tok, t, chat_template) for t in texts]
+    order = sorted(range(len(items)), key=lambda i: -len(enc[i]))  # longest first: OOM shows early
+    pad = tok.pad_token_id
+    scores: dict[int, list[float]] = {}
+    for batch in _batches(order, batch_size):
+        if labels.single_token:
+            logp = last_position_logprobs(model, [enc[i] for i in batch], pad)
+            picked = logp[:, list(labels.token_ids)].tolist()
+            scores.update(zip(batch, picked))
+        else:
+            for i in batch:
+                scores[i] = continuation_logprobs(model, [enc[i]] * 4, list(labels.continuations), pad)
+        if progress:
+            progress(len(batch))
+    method = "label-token" if labels.single_token else "continuation"
+    preds = []
+    for i, it in enumerate(items):
+        lp = scores[i]
+        preds.append(Prediction(it.lang, it.link, it.question_number, lp,
+                                1 + max(range(4), key=lambda k: lp[k]), it.answer, method))
+    return preds

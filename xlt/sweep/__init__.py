@@ -1,0 +1,1 @@
+"""Sweep-level logic: validate every condition first, snapshot, skip finished, report failures."""

@@ -1,0 +1,75 @@
+"""Compose and validate every job of a sweep before anything is trained or submitted."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+from omegaconf import DictConfig, OmegaConf, open_dict
+
+
+@dataclass
+class PlannedJob:
+    """One validated job: its overrides, condition and result directory."""
+
+    index: int
+    overrides: list[str]
+    condition_id: str
+    run_dir: Path
+    config: DictConfig
+
+    @property
+    def done(self) -> bool:
+        """Whether this condition already finished (its DONE marker exists)."""
+        return (self.run_dir / "DONE").exists()
+
+
+class SweepValidationError(ValueError):
+    """One or more conditions of a sweep are invalid; nothing was launched."""
+
+
+class SweepFailed(RuntimeError):
+    """Some conditions failed; the others finished and their results are on disk."""
+
+
+def _describe(overrides: Sequence[str]) -> str:
+    return " ".join(o for o in overrides if not o.startswith("hydra."))
+
+
+def plan_jobs(config_loader, master: DictConfig, jobs: Sequence[Sequence[str]]) -> list[PlannedJob]:
+    """Compose each job's config and validate it; collect every problem, then raise once."""
+    from xlt.conditions import Condition
+    from xlt.data.belebele import check_available
+    from xlt.tracking.wandb_run import run_fields
+
+    planned, problems = [], []
+    for idx, overrides in enumerate(jobs):
+        try:
+            cfg = config_loader.load_sweep_config(master, list(overrides))
+            with open_dict(cfg):
+                cfg.hydra.job.num = idx
+            cond = Condition.from_cfg(cfg)
+            check_available(cfg.data, [*cond.source_variants, *cond.targets] if cond.trains else cond.targets)
+            if cfg.logger.name == "wandb":
+                run_fields(cfg, cond)
+            run_dir = Path(cfg.hydra.sweep.dir) / str(cfg.hydra.sweep.subdir)
+            planned.append(PlannedJob(idx, list(overrides), cond.id, run_dir, cfg))
+        except Exception as err:  # noqa: BLE001 - every kind of bad input is reported together
+            problems.append(f"  condition #{idx} ({_describe(overrides)}): {err}")
+    if problems:
+        raise SweepValidationError(
+            f"{len(problems)} of {len(jobs)} conditions are invalid; nothing was launched:\n" + "\n".join(problems))
+    ids = [p.condition_id for p in planned]
+    dupes = sorted({i for i in ids if ids.count(i) > 1})
+    if dupes:
+        raise SweepValidationError(f"different overrides give the same condition(s): {', '.join(dupes)}")
+    return planned
+
+
+def job_summary(job: PlannedJob) -> dict[str, Any]:
+    """What the snapshot records of a job."""
+    cfg = OmegaConf.to_container(job.config, resolve=True)
+    cfg.pop("hydra", None)
+    return {"index": job.index, "id": job.condition_id, "overrides": job.overrides,
+            "run_dir": str(job.run_dir), "config": cfg}

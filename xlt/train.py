@@ -1,0 +1,39 @@
+"""Entry point: ``python -m xlt.train [-m] model=... lang=... regime=... seed=...``.
+
+Hydra composes the config; the xlt sweeper (hydra/sweeper=xlt) validates every condition of a
+multirun before launching, skips finished ones and lists failures; this function runs one.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import hydra
+from omegaconf import DictConfig
+
+from xlt.conditions import register_resolvers
+
+log = logging.getLogger(__name__)
+register_resolvers()  # ${xlt_condition_id:} in hydra.run.dir / hydra.sweep.subdir
+
+
+@hydra.main(config_path="../conf", config_name="config", version_base="1.3")
+def main(cfg: DictConfig) -> float | None:
+    """Run one condition in Hydra's output dir for it; returns mean target accuracy."""
+    from hydra.core.hydra_config import HydraConfig
+
+    from xlt.pipeline import run_condition
+
+    hc = HydraConfig.get()
+    run_dir = Path(hc.runtime.output_dir)
+    metrics = run_condition(cfg, run_dir, dict(hc.runtime.choices))
+    accs = list(metrics.get("accuracy", {}).values())
+    if accs:
+        log.info("%s: mean accuracy %.3f over %d targets", run_dir.name, sum(accs) / len(accs), len(accs))
+        return sum(accs) / len(accs)
+    return None
+
+
+if __name__ == "__main__":
+    main()
