@@ -1,0 +1,44 @@
+# The README's two commands. Both set everything up on a fresh machine (venv, pinned deps).
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.xlt-installed
+
+# Offline by default: tiny models are built locally, W&B writes offline runs, nothing touches the hub.
+export WANDB_MODE ?= offline
+export HF_HUB_OFFLINE ?= 1
+export TOKENIZERS_PARALLELISM ?= false
+export XLT_CACHE_DIR ?= $(CURDIR)/.cache/xlt
+export TORCH_EXTENSIONS_DIR ?= $(CURDIR)/.cache/torch_extensions
+export PYTHONUNBUFFERED = 1
+
+PYTEST_ARGS ?=
+
+.PHONY: setup demo test test-fast bench clean
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	# constraints.txt pins torch==2.13.0 (CPU build): an unpinned torch pulls a multi-GB CUDA build
+	$(PY) -m pip install -q -c constraints.txt -e ".[dev]"
+	touch $@
+
+setup: $(STAMP)
+
+demo: setup
+	$(PY) -m xlt.train -m experiment=demo regime=zero_shot,finetune
+	$(PY) -m xlt.report outputs/demo
+
+test: setup
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-fast: setup
+	$(PY) -m pytest -m "not slow and not slurm" $(PYTEST_ARGS)
+
+bench: setup
+	$(PY) -m pip install -q -c constraints.txt -e ".[dev,bench]"
+	$(PY) bench/eval_throughput.py
+	$(PY) bench/train_throughput.py
+
+clean:
+	rm -rf outputs/* .cache .pytest_cache

@@ -1,0 +1,1 @@
+"""Reports over a sweep's results store (never over W&B)."""
