@@ -20,6 +20,9 @@ from xlt.errors import ConfigError
 IDENTITY_KEYS = ("model", "lang", "regime", "targets", "data", "seed")
 # Inside `model`, these describe resources or bookkeeping, not the model.
 MODEL_NON_IDENTITY = ("resources", "strategy", "weights_note", "local_path")
+# Regime keys that only matter when the regime trains (conf/hparams/lora.yaml).
+TRAINING_KEYS = ("lora", "lr", "weight_decay", "warmup_ratio", "epochs", "batch_size", "grad_accum",
+                 "max_length", "gradient_checkpointing", "bucket_by_length", "ckpt_every_n_steps")
 
 
 def _plain(node: Any) -> Any:
@@ -37,13 +40,25 @@ def identity_payload(cfg: DictConfig) -> dict[str, Any]:
         payload[key] = _plain(cfg[key])
     payload["model"] = {k: v for k, v in payload["model"].items() if k not in MODEL_NON_IDENTITY}
     payload["data"] = {k: v for k, v in payload["data"].items() if k != "eval_batch_size"}
+    payload["regime"].pop("ckpt_every_n_steps", None)  # how often to save, not what is learned
+    if not payload["regime"].get("train", False):
+        # Without training, results depend on neither the source language nor the seed (scoring and
+        # greedy CoT are deterministic): one baseline serves every source and seed of a sweep.
+        del payload["lang"], payload["seed"]
+        payload["regime"] = {k: v for k, v in payload["regime"].items() if k not in TRAINING_KEYS}
+        if not payload["regime"].get("cot", False):
+            payload["regime"].pop("cot_max_new_tokens", None)
+        payload["data"] = {k: v for k, v in payload["data"].items() if k not in ("n_train",)}
     return payload
 
 
 def condition_id(cfg: DictConfig) -> str:
-    """Readable, deterministic id: ``<model>-<lang>-<regime>-s<seed>-<hash8>``."""
+    """Readable, deterministic id: ``<model>-<lang>-<regime>-s<seed>-<hash8>`` for trained regimes,
+    ``<model>-<regime>-<hash8>`` for regimes without training (shared by every source and seed)."""
     payload = identity_payload(cfg)
     digest = hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:8]
+    if "seed" not in payload:
+        return f"{cfg.model.name}-{cfg.regime.name}-{digest}"
     return f"{cfg.model.name}-{cfg.lang.name}-{cfg.regime.name}-s{cfg.seed}-{digest}"
 
 
@@ -91,9 +106,10 @@ class Condition:
             seed=int(cfg.seed),
         )
 
-    def tags(self) -> dict[str, str]:
-        """Short labels for logs and W&B."""
-        return {"model": self.model, "source": self.source, "regime": self.regime, "seed": str(self.seed)}
+    def tags(self) -> dict[str, str | int | None]:
+        """Identity fields for logs, W&B and the store (source/seed are None when they cannot matter)."""
+        return {"model": self.model, "source": self.source if self.trains else None,
+                "regime": self.regime, "seed": self.seed if self.trains else None}
 
 
 PROMPTS = ("numbered", "lettered")

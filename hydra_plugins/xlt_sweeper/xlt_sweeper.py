@@ -3,10 +3,11 @@
 Before anything runs it composes and validates every condition (one bad value submits nothing),
 writes the sweep snapshot and skips finished conditions; while running it shows a progress bar
 over conditions and keeps going when one fails; at the end it lists the failures and exits
-non-zero. Hydra plugins must live under ``hydra_plugins``; the logic lives in ``xlt.sweep``.
+non-zero. Hydra plugins must live under ``hydra_plugins``; the logic lives in ``xlt.sweep``. (No
+``from __future__ import annotations`` here: Hydra loads plugin modules outside sys.modules and
+dataclasses then cannot resolve string annotations.)
 """
 
-from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
@@ -39,14 +40,17 @@ class XltSweeper(BasicSweeper):
     def sweep(self, arguments: List[str]) -> Any:
         from tqdm.auto import tqdm
 
-        from xlt.sweep.plan import SweepFailed, job_summary, plan_jobs
+        from xlt.sweep.plan import SweepFailed, dedupe, job_summary, plan_jobs
         from xlt.sweep.snapshot import write_snapshot
 
         params_conf = self._parse_config() + list(arguments)
         parser = OverridesParser.create(config_loader=self.hydra_context.config_loader)
         batches = self.split_arguments(parser.parse_overrides(params_conf), None)
         jobs = [job for batch in batches for job in batch]
-        planned = plan_jobs(self.hydra_context.config_loader, self.config, jobs)
+        planned, collapsed = dedupe(plan_jobs(self.hydra_context.config_loader, self.config, jobs))
+        if collapsed:
+            log.info("%d jobs collapsed into conditions they duplicate (regimes without training do not "
+                     "depend on the source language or seed)", collapsed)
 
         sweep_dir = Path(self.config.hydra.sweep.dir)
         sweep_dir.mkdir(parents=True, exist_ok=True)

@@ -70,12 +70,14 @@ def make_split(data: dict[str, list[Item]], sources: list[str], targets: list[st
                n_folds: int = 5, fold: int = 0) -> Split:
     """Build a leak-free split.
 
-    Held-out keys are drawn from the items parallel across *all* involved languages; training uses
+    Held-out keys are drawn from the items parallel across the *target* languages only, so a
+    baseline and every fine-tuned condition (any source) score the same items; training uses
     every source-variant item whose key (paper) or passage (passage, kfold) is not held out, in any
     language. ``n_train`` caps training items per source variant (deterministically).
     """
     involved = {code: data[code] for code in dict.fromkeys([*sources, *targets])}
-    eval_keys = choose_eval_keys(common_keys(involved), kind, n_eval, split_seed, n_folds, fold)
+    eval_keys = choose_eval_keys(common_keys({t: data[t] for t in targets}), kind, n_eval, split_seed,
+                                 n_folds, fold)
     held_keys = set(eval_keys)
     held_links = {k[0] for k in eval_keys}
     by_key = {code: {it.key: it for it in items} for code, items in involved.items()}

@@ -17,7 +17,7 @@ def accuracy_table(sweep_dir: Path | str) -> pd.DataFrame:
         cond = m["condition"]
         for lang, entry in m["per_lang"].items():
             rows.append({"condition": cond["id"], "model": cond["model"], "source": cond["source"],
-                         "regime": cond["regime"], "seed": int(cond["seed"]), "target": lang,
+                         "regime": cond["regime"], "seed": cond["seed"], "target": lang,
                          "accuracy": entry["accuracy"], "n": entry["n"], "ci_low": entry["ci95"][0],
                          "ci_high": entry["ci95"][1], "semitic": entry["semitic"], "family": entry["family"],
                          "cot_parse_rate": entry.get("cot_parse_rate")})

@@ -60,16 +60,20 @@ def plan_jobs(config_loader, master: DictConfig, jobs: Sequence[Sequence[str]]) 
     if problems:
         raise SweepValidationError(
             f"{len(problems)} of {len(jobs)} conditions are invalid; nothing was launched:\n" + "\n".join(problems))
-    ids = [p.condition_id for p in planned]
-    dupes = sorted({i for i in ids if ids.count(i) > 1})
-    if dupes:
-        raise SweepValidationError(f"different overrides give the same condition(s): {', '.join(dupes)}")
     return planned
+
+
+def dedupe(planned: list[PlannedJob]) -> tuple[list[PlannedJob], int]:
+    """Collapse jobs that are the same condition (e.g. zero-shot under several sources or seeds)."""
+    seen: dict[str, PlannedJob] = {}
+    for job in planned:
+        seen.setdefault(job.condition_id, job)
+    return list(seen.values()), len(planned) - len(seen)
 
 
 def job_summary(job: PlannedJob) -> dict[str, Any]:
     """What the snapshot records of a job."""
-    cfg = OmegaConf.to_container(job.config, resolve=True)
-    cfg.pop("hydra", None)
+    cfg = {k: OmegaConf.to_container(v, resolve=True) if OmegaConf.is_config(v) else v
+           for k, v in job.config.items() if k != "hydra"}
     return {"index": job.index, "id": job.condition_id, "overrides": job.overrides,
             "run_dir": str(job.run_dir), "config": cfg}
