@@ -270,8 +270,9 @@ def compose_plan_config(overrides: list[str]):
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        for group in ("model", "regime", "cluster"):
-            (root / group).symlink_to(CONF_DIR / group)
+        for group in CONF_DIR.iterdir():  # every group, so regime/model defaults lists still resolve
+            if group.is_dir() and group.name != "hydra":
+                (root / group.name).symlink_to(group)
         (root / "config.yaml").write_text(
             "defaults:\n  - model: tiny\n  - regime: finetune\n  - cluster: local\n  - _self_\n" + PLAN_DEFAULTS
         )
