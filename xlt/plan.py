@@ -264,9 +264,7 @@ def compose_plan_config(overrides: list[str]):
 
     from hydra import compose, initialize_config_dir
 
-    from xlt.models.presets import CONF_DIR, prime_hydra_plugins
-
-    prime_hydra_plugins()
+    from xlt.models.presets import CONF_DIR
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)

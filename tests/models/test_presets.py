@@ -116,10 +116,7 @@ def test_compose_root_config(name):
     from hydra import compose, initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
 
-    from xlt.models.presets import prime_hydra_plugins
-
     GlobalHydra.instance().clear()
-    prime_hydra_plugins()
     try:
         with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
             cfg = compose("config", overrides=[f"model={name}"])

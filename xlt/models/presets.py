@@ -21,22 +21,6 @@ def preset_names(conf_dir: Path = CONF_DIR) -> list[str]:
     return sorted(p.stem for p in (conf_dir / "model").glob("*.yaml"))
 
 
-def prime_hydra_plugins() -> None:
-    """Import this repo's Hydra plugins normally before Hydra scans them.
-
-    Hydra's plugin scanner executes modules it has not seen without registering them in
-    ``sys.modules``; a plugin module that combines ``from __future__ import annotations`` with
-    ``@dataclass`` then fails in ``dataclasses`` (it looks its module up in ``sys.modules``). A module
-    imported beforehand is re-executed in place and works. Harmless once the plugin is fixed.
-    """
-    import importlib
-
-    try:
-        importlib.import_module("hydra_plugins.xlt_sweeper.xlt_sweeper")
-    except ImportError:  # plugin absent or not importable: Hydra reports it itself
-        pass
-
-
 def compose_model(name: str, conf_dir: Path = CONF_DIR) -> DictConfig:
     """Compose the ``model`` group alone (defaults lists resolved, so tiny twins inherit their parent).
 
@@ -53,7 +37,6 @@ def compose_model(name: str, conf_dir: Path = CONF_DIR) -> DictConfig:
         (root / "model").symlink_to(conf_dir.resolve() / "model")
         (root / "config.yaml").write_text("defaults:\n  - model: tiny\n  - _self_\n")
         GlobalHydra.instance().clear()  # compose may be called inside a running Hydra app
-        prime_hydra_plugins()
         with initialize_config_dir(config_dir=str(root), version_base="1.3"):
             return compose("config", overrides=[f"model={name}"]).model
 
