@@ -1,0 +1,1 @@
+"""Belebele data: items, loaders, splits, prompts and the project's own fixtures."""
