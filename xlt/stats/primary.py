@@ -50,6 +50,8 @@ __all__ = [
 class TestResult:
     """Estimate of the Semitic minus control difference, with interval and p-value."""
 
+    __test__ = False  # not a pytest test class despite the name
+
     method: str
     estimate: float  # logit scale (chance-corrected), except for paper_ols (accuracy points)
     ci: tuple[float, float]

@@ -23,7 +23,7 @@ the exact marginal-scale estimand by quadrature; it equals ``bonus`` when
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -37,7 +37,6 @@ __all__ = [
     "simulate_matrix",
     "estimand_bonus",
     "estimand_matrix",
-    "with_bonus",
     "marginal_shift",
     "DEFAULT_FAMILIES",
 ]
@@ -420,7 +419,3 @@ def simulate_matrix(
         "regime": "finetune", "n_correct": y_ft.sum(-1).ravel().astype(np.int64), "n_items": n}))  # fmt: skip
     return pd.concat(frames, ignore_index=True)
 
-
-def with_bonus(spec: SimSpec, bonus: float) -> SimSpec:
-    """Copy of ``spec`` with another planted bonus."""
-    return replace(spec, bonus=bonus)
