@@ -52,10 +52,16 @@ class XltSweeper(BasicSweeper):
             log.info("%d jobs collapsed into conditions they duplicate (regimes without training do not "
                      "depend on the source language or seed)", collapsed)
 
+        force = bool(self.config.get("force", False))
+        if self.config.get("dry_run", False):
+            for job in planned:
+                state = "done" if job.done and not force else "todo"
+                print(f"{state}\t{job.condition_id}\t{' '.join(job.overrides)}")
+            print(f"dry run: {len(planned)} conditions ({collapsed} duplicate jobs collapsed); nothing launched")
+            return []
         sweep_dir = Path(self.config.hydra.sweep.dir)
         sweep_dir.mkdir(parents=True, exist_ok=True)
         OmegaConf.save(self.config, sweep_dir / "multirun.yaml")
-        force = bool(self.config.get("force", False))
         todo = [j for j in planned if force or not j.done]
         skipped = [j.condition_id for j in planned if j not in todo]
         write_snapshot(sweep_dir, [job_summary(j) for j in planned], skipped)

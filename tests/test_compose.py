@@ -1,0 +1,83 @@
+"""Every shipped model × lang × regime composes into a valid condition; ids are deterministic."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from xlt.conditions import Condition, condition_id
+
+CONF = Path(__file__).resolve().parents[1] / "conf"
+
+
+def options(group: str) -> list[str]:
+    return sorted(p.stem for p in (CONF / group).glob("*.yaml"))
+
+
+NAMED_LANGS = [o for o in options("lang") if "_" not in o]  # source groups; per-variant files are
+# generated from the registry and checked by tests/test_languages.py
+# Group configs do not reference one another except through resolved interpolations, so the full
+# model × regime product with two sources, plus every named source once, covers every combination.
+SOURCES = ["ar", "heb_Hebr"]
+
+
+def test_every_model_lang_regime_composes(compose):
+    from hydra import compose as hydra_compose
+    from hydra import initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+
+    GlobalHydra.instance().clear()
+    ids = set()
+    with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
+        for model in options("model"):
+            for regime in options("regime"):
+                for lang in SOURCES:
+                    cfg = hydra_compose("config", overrides=[f"model={model}", f"regime={regime}", f"lang={lang}"])
+                    cond = Condition.from_cfg(cfg)
+                    assert cond.model == model and cond.regime == regime
+                    ids.add(cond.id)
+        for lang in NAMED_LANGS:
+            cond = Condition.from_cfg(hydra_compose("config", overrides=["regime=finetune", f"lang={lang}"]))
+            assert cond.source == lang and cond.source_variants
+    trained = [r for r in options("regime") if r.startswith("finetune")]
+    untrained = len(options("regime")) - len(trained)
+    # trained regimes: one condition per source; untrained ones are shared by every source
+    assert len(ids) == len(options("model")) * (len(trained) * len(SOURCES) + untrained)
+
+
+def test_id_is_deterministic_and_tracks_what_changes_results(compose):
+    base = condition_id(compose(["regime=finetune"]))
+    assert base == condition_id(compose(["regime=finetune"]))
+    assert base == condition_id(compose(["regime=finetune", "logger=none", "force=true", "sweep_name=x"]))
+    assert base != condition_id(compose(["regime=finetune", "regime.lr=1e-3"]))
+    assert base != condition_id(compose(["regime=finetune", "seed=1"]))
+    assert base != condition_id(compose(["regime=finetune", "targets=[paper,tir_Ethi]"]))
+    zs = condition_id(compose(["regime=zero_shot"]))
+    assert zs == condition_id(compose(["regime=zero_shot", "seed=3", "lang=heb_Hebr", "regime.lr=1"]))
+
+
+def test_targets_union_and_order(compose):
+    cond = Condition.from_cfg(compose(["targets=[paper,kor_Hang,tir_Ethi]"]))
+    assert cond.targets[:7] == ("arb_Arab", "heb_Hebr", "amh_Ethi", "mlt_Latn", "jpn_Jpan", "kor_Hang", "fra_Latn")
+    assert cond.targets[7:] == ("tir_Ethi",)
+
+
+@pytest.mark.parametrize("override, message", [
+    ("data.prompt=yaml", "numbered"),
+    ("data.split=random", "kfold"),
+    ("data.source=local", "data.dir"),
+    ("data.n_eval=0", "n_eval"),
+])
+def test_bad_values_name_valid_choices(compose, override, message):
+    from xlt.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=message):
+        Condition.from_cfg(compose([override]))
+
+
+def test_trust_remote_code_needs_a_reason(compose):
+    from xlt.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="trust_remote_code"):
+        Condition.from_cfg(compose(["model.trust_remote_code=true"]))
