@@ -1,22 +1,33 @@
-"""One W&B run per condition. Every call is guarded: W&B failing must never lose a result."""
+"""One W&B run per condition. Every call is guarded: W&B failing must never lose a result.
+
+The results store (``xlt.results.store``) is the source of truth; a run is a view of one condition:
+group = sweep name, job_type = regime, name = condition id, tags for model / source / regime /
+target families, config = the resolved config plus Hydra's choices (secrets redacted), summary and
+history = accuracy per target, per genus (Semitic vs not) and per family, CoT parse rate; training
+curves arrive through Lightning's ``WandbLogger`` (:meth:`Tracker.lightning_loggers`); a table of
+per-item predictions. Offline unless ``logger.mode=online``.
+"""
 
 from __future__ import annotations
 
 import logging
 import os
 import re
+from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
 log = logging.getLogger(__name__)
-SECRET = re.compile(r"(api[_-]?key|token|secret|password)", re.I)
-MAX_GROUP, MAX_TAG = 128, 64  # W&B limits, checked only at sync time by W&B itself
+SECRET = re.compile(r"(api[_-]?key|token|secret|password|credential)", re.I)
+# W&B limits, checked only at sync time by W&B itself (offline mode accepts anything): check early.
+MAX_GROUP, MAX_NAME, MAX_TAG = 128, 128, 64
+PRED_COLUMNS = ["lang", "link", "question_number", "pred", "gold", "correct", "logprobs", "stated_answer"]
 
 
 def redact(obj: Any) -> Any:
-    """Drop values under keys that look like secrets (never log API keys into configs)."""
+    """Replace values under keys that look like secrets (never log API keys into configs)."""
     if isinstance(obj, dict):
         return {k: ("<redacted>" if SECRET.search(str(k)) else redact(v)) for k, v in obj.items()}
     if isinstance(obj, list):
@@ -24,34 +35,73 @@ def redact(obj: Any) -> Any:
     return obj
 
 
+def is_rank_zero() -> bool:
+    """Only global rank 0 logs (torchrun sets RANK, srun SLURM_PROCID)."""
+    return int(os.environ.get("RANK", os.environ.get("SLURM_PROCID", "0"))) == 0
+
+
 def run_fields(cfg: DictConfig, cond) -> dict[str, Any]:
-    """group / job_type / name / tags of a condition's run, validated against W&B's length limits."""
+    """group / job_type / name / tags of a condition's run, validated against W&B's length limits.
+
+    Raises ``ConfigError`` naming the offending value and the limit; the sweeper calls this while
+    validating every condition, so a too-long sweep name fails before anything runs.
+    """
     from xlt.errors import ConfigError
     from xlt.languages import LANGUAGES
 
-    families = sorted({LANGUAGES[c].genus or LANGUAGES[c].family for c in cond.targets if c in LANGUAGES})
-    tags = [f"model:{cond.model}", f"source:{cond.source}", f"regime:{cond.regime}", *(f"family:{f}" for f in families)]
+    langs = [LANGUAGES[c] for c in cond.targets if c in LANGUAGES]
+    families = sorted({lang.family for lang in langs})
+    genera = sorted({"Semitic" if lang.semitic else "non-Semitic" for lang in langs})
+    # Baselines (no training) serve every source and seed: tagging them with one source would lie.
+    source = cond.source if cond.trains else "-"
+    tags = [f"model:{cond.model}", f"source:{source}", f"regime:{cond.regime}",
+            *(f"genus:{g}" for g in genera), *(f"family:{f}" for f in families)]
     fields = {"group": str(cfg.sweep_name), "job_type": cond.regime, "name": cond.id, "tags": tags}
     if len(fields["group"]) > MAX_GROUP:
         raise ConfigError(f"sweep_name is {len(fields['group'])} characters; W&B groups allow {MAX_GROUP}")
-    for value in [fields["job_type"], *tags]:
+    if len(fields["name"]) > MAX_NAME:
+        raise ConfigError(f"W&B run name {fields['name']!r} is longer than {MAX_NAME} characters")
+    for what, value in [("job_type", fields["job_type"]), *(("tag", t) for t in tags)]:
         if len(value) > MAX_TAG:
-            raise ConfigError(f"W&B tag/job_type {value!r} is longer than {MAX_TAG} characters")
+            raise ConfigError(f"W&B {what} {value!r} is {len(value)} characters; W&B allows {MAX_TAG}")
     return fields
 
 
+def result_metrics(metrics: dict[str, Any]) -> dict[str, float]:
+    """Flat summary metrics of a condition: per target, per genus, per family, CoT parse rate."""
+    flat: dict[str, float] = {f"acc/{lang}": float(acc) for lang, acc in metrics["accuracy"].items()}
+    for genus, value in metrics.get("family_mean", {}).items():
+        if value is not None:
+            flat[f"genus/{genus}"] = float(value)
+    by_family: dict[str, list[float]] = defaultdict(list)
+    for entry in metrics["per_lang"].values():
+        by_family[entry.get("family") or "unknown"].append(float(entry["accuracy"]))
+    flat.update({f"family/{fam}": sum(v) / len(v) for fam, v in by_family.items()})
+    accs = list(metrics["accuracy"].values())
+    if accs:
+        flat["acc/mean"] = float(sum(accs) / len(accs))
+    rates = [e["cot_parse_rate"] for e in metrics["per_lang"].values() if "cot_parse_rate" in e]
+    for lang, entry in metrics["per_lang"].items():
+        if "cot_parse_rate" in entry:
+            flat[f"cot_parse_rate/{lang}"] = float(entry["cot_parse_rate"])
+    if rates:
+        flat["cot_parse_rate/mean"] = float(sum(rates) / len(rates))
+    return flat
+
+
 class Tracker:
-    """A guarded W&B run; with logger=none every method is a no-op."""
+    """A guarded W&B run; with ``logger=none``, on ranks other than 0, or after a W&B failure,
+    every method is a no-op and the condition runs on."""
 
     def __init__(self, cfg: DictConfig, cond, run_dir: Path, choices: dict[str, str] | None = None) -> None:
         self.run = None
-        if cfg.logger.name != "wandb" or int(os.environ.get("RANK", "0")) != 0:
+        if cfg.logger.name != "wandb" or not is_rank_zero():
             return
         try:
             import wandb
 
             config = redact(OmegaConf.to_container(cfg, resolve=True))
-            config["hydra_choices"] = choices or {}
+            config["hydra_choices"] = dict(choices or {})
             self.run = wandb.init(project=cfg.logger.project, entity=cfg.logger.get("entity"),
                                   mode=cfg.logger.mode, dir=str(run_dir), config=config,
                                   reinit="finish_previous", **run_fields(cfg, cond))
@@ -60,7 +110,8 @@ class Tracker:
             self.run = None
 
     def lightning_loggers(self) -> list:
-        """Loggers for the Lightning Trainer (training curves into this run)."""
+        """Loggers for the Lightning Trainer: ``train/loss_step``, ``train/loss_epoch``,
+        ``train/label_acc`` curves go into this run."""
         if self.run is None:
             return []
         try:
@@ -72,28 +123,22 @@ class Tracker:
             return []
 
     def log_results(self, metrics: dict[str, Any], predictions: list[dict[str, Any]]) -> None:
-        """Accuracy per target and family, and the per-item table."""
+        """Accuracy per target, genus and family, CoT parse rate, and the per-item table."""
         if self.run is None:
             return
         try:
             import wandb
 
-            flat = {f"acc/{lang}": acc for lang, acc in metrics["accuracy"].items()}
-            flat.update({f"family/{g}": v for g, v in metrics["family_mean"].items() if v is not None})
-            for lang, entry in metrics["per_lang"].items():
-                if "cot_parse_rate" in entry:
-                    flat[f"cot_parse_rate/{lang}"] = entry["cot_parse_rate"]
-            self.run.summary.update(flat)
+            flat = result_metrics(metrics)
             self.run.log(flat)
-            cols = ["lang", "link", "question_number", "pred", "gold", "correct", "logprobs"]
-            table = wandb.Table(columns=cols, data=[[p[c] if c != "logprobs" else str(p[c]) for c in cols]
-                                                    for p in predictions])
-            self.run.log({"predictions": table})
+            self.run.summary.update(flat)
+            rows = [[_cell(p.get(c)) for c in PRED_COLUMNS] for p in predictions]
+            self.run.log({"predictions": wandb.Table(columns=PRED_COLUMNS, data=rows)})
         except Exception as err:
             log.warning("W&B logging failed (%s); results are on disk", err)
 
     def finish(self, exit_code: int) -> None:
-        """Close the run; a failing condition shows as failed in W&B."""
+        """Close the run; a failing condition (exit_code != 0) shows as failed in W&B."""
         if self.run is None:
             return
         try:
@@ -101,3 +146,8 @@ class Tracker:
         except Exception as err:
             log.warning("W&B finish failed: %s", err)
         self.run = None
+
+
+def _cell(value: Any) -> Any:
+    """Table cells must share a type per column: lists become strings, None stays None."""
+    return str(value) if isinstance(value, (list, dict)) else value
