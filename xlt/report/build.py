@@ -1,0 +1,213 @@
+"""Assemble the comparison report of a sweep from its results store.
+
+Writes into ``out_dir``: ``report.html`` (self-contained), every table as ``<name>.csv``, every
+figure as ``<name>.png``, ``wandb_report.json`` (the W&B report's validated view spec) and
+``manifest.json`` (which tables/figures each section has and what could not be estimated).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from xlt.report import figures, gains, statistics
+from xlt.report.collect import accuracy_table, condition_table, item_table, paired_items
+from xlt.report.design import Design, assumptions, power_summary
+from xlt.report.html import Section, render
+from xlt.results.store import failed
+
+log = logging.getLogger(__name__)
+
+SEEDS_POLICY = ("Seeds: paired intervals need one answer per item, so the gain table has one row per seed; "
+                "family means, figures' cell means and all tests use the seed MEAN of each model x source x "
+                "regime x language cell (seeds replicate a cell; they are not extra languages).")
+
+
+@dataclass(frozen=True)
+class Options:
+    """Report settings (CLI flags)."""
+
+    margin: float = 0.25  # TOST equivalence margin, chance-corrected logits
+    alpha: float = 0.05
+    power_sims: int = 400
+    bonus: float = 0.5  # planted bonus for the design's power, logits
+    wandb: bool = True
+
+
+def _design(cells: pd.DataFrame, conds: pd.DataFrame, acc: pd.DataFrame) -> Design | None:
+    """The sweep's design for the primary test: models, Semitic / control transfer targets, items."""
+    if acc.empty:
+        return None
+    trained = conds[conds["source"].notna()]
+    variants = set().union(*trained["source_variants"]) if not trained.empty else set()
+    targets = [t for t in dict.fromkeys(acc["target"]) if t not in variants]
+    info = {t: gains.lang_info(t)["semitic"] for t in targets}
+    models = tuple(dict.fromkeys(cells["model"] if not cells.empty else acc["model"]))
+    return Design(models, tuple(t for t in targets if info[t]), tuple(t for t in targets if not info[t]),
+                  int(acc["n"].median()))
+
+
+def _design_section(design: Design | None, opts: Options) -> Section:
+    s = Section("design", "Design: power and minimum detectable Semitic bonus",
+                [f"Simulated with xlt.stats.power for this sweep's models, transfer panel and item count; "
+                 f"nuisance parameters are the simulator defaults ({assumptions()}). The bonus is a logit shift "
+                 f"of the chance-corrected accuracy of Semitic targets; points are approximate."])
+    if design is None or design.problems():
+        s.missing.append("power analysis " + ("; ".join(design.problems()) if design else "needs finished conditions"))
+        return s
+    summary, curve = power_summary(design, bonus=opts.bonus, n_sims=opts.power_sims, alpha=opts.alpha)
+    s.tables.update(power_summary=summary, power_curve=curve)
+    s.figures["power_curve"] = figures.power_curve(curve, opts.alpha)
+    return s
+
+
+def _model_means(cells: pd.DataFrame) -> pd.DataFrame:
+    m = cells.groupby(["source", "regime", "model"], sort=False).agg(
+        mean_baseline=("acc_base", "mean"), mean_gain_points=("gain_points", "mean"),
+        n_languages=("lang", "nunique")).reset_index()
+    return m.sort_values(["source", "regime", "mean_baseline"])
+
+
+def _findings(tests: pd.DataFrame) -> list[str]:
+    out = []
+    for _, t in tests.iterrows():
+        out.append(f"[{t['source']}/{t['regime']}] {t['test']}: estimate {t['estimate']:.3f} ({t['scale']}), "
+                   f"CI [{t['ci_low']:.3f}, {t['ci_high']:.3f}], p = {t['p_value']:.3g}")
+    return out
+
+
+def build_sections(sweep_dir: Path, opts: Options) -> tuple[list[Section], dict[str, Any]]:
+    """Every section of the report, plus context (sweep name, logger config, targets, findings)."""
+    acc, items, conds = accuracy_table(sweep_dir), item_table(sweep_dir), condition_table(sweep_dir)
+    paired = paired_items(items, conds)
+    gain_rows, cells = gains.gain_table(paired, opts.alpha), gains.gain_cells(paired)
+    n_failed = len(failed(sweep_dir))
+    sweep = str(conds["sweep_name"].dropna().iloc[0]) if conds["sweep_name"].notna().any() else sweep_dir.name
+    models = list(dict.fromkeys(acc["model"]))
+
+    overview = Section("overview", "Sweep", [
+        f"{len(conds)} finished conditions ({n_failed} failed, not shown): models {', '.join(models)}; regimes "
+        f"{', '.join(dict.fromkeys(acc['regime']))}; {acc['target'].nunique()} target languages, "
+        f"median {int(acc['n'].median())} items each.",
+        "Gains pair each condition with the zero_shot baseline of the same model on the same items "
+        "(aligned by lang, link, question_number).", SEEDS_POLICY])
+    overview.tables["conditions"] = conds.drop(columns=["logger", "data_key"]).assign(
+        source_variants=conds["source_variants"].map(" ".join), targets=conds["targets"].map(" ".join))
+
+    baseline = Section("baseline", "Baseline accuracy (zero-shot), model x target language")
+    bt = gains.baseline_table(acc)
+    if bt.empty:
+        baseline.missing.append("needs the zero_shot regime")
+    else:
+        baseline.tables["baseline_accuracy"] = bt
+
+    gain = Section("gains", "Gains over the baseline, per model x language (paired intervals)", [
+        "gain = accuracy of the condition - zero-shot accuracy of the same model on the same items, in points; "
+        "95 % Newcombe hybrid-score interval for a paired difference; p from the exact McNemar test."])
+    if gain_rows.empty:
+        gain.missing.append("needs a zero_shot baseline and at least one other regime of the same model")
+    else:
+        gain.tables.update(gains=gain_rows, gain_cells=cells)
+        gain.figures["gains_by_family"] = figures.gains_by_family(gain_rows)
+
+    family = Section("family", "Family means", ["Mean accuracy and mean gain per genus split "
+                     "(Semitic / non-Semitic) and per language family; gains are seed means. Rows of fine-tuned "
+                     "conditions leave out the source's own variants (in-language, not transfer)."])
+    variants = {s: v for s, v in zip(conds["source"], conds["source_variants"]) if s and v}
+    family.tables["family_means"] = gains.family_means(acc, cells, variants)
+
+    weak = Section("weak_strong", "Baseline vs gain per model (weak vs strong)")
+    if cells.empty:
+        weak.missing.append("needs gains (a baseline and a trained or CoT regime)")
+    else:
+        weak.tables["model_means"] = _model_means(cells)
+        weak.figures["baseline_vs_gain"] = figures.baseline_vs_gain(cells)
+        if cells["model"].nunique() < 2:
+            weak.missing.append("a weak-vs-strong comparison needs >= 2 models (have 1)")
+
+    results = statistics.all_comparisons(cells, conds, opts.margin, opts.alpha)
+    tests = statistics.tests_frame(results)
+    langs = pd.concat([r.languages for r in results if not r.languages.empty], ignore_index=True) \
+        if any(not r.languages.empty for r in results) else pd.DataFrame()
+    stat = Section("tests", "Is there a Semitic advantage? Paper's test vs a valid primary test", [
+        "paper_ols reproduces the paper's test: OLS of gain (points) on a Semitic indicator controlling for baseline "
+        "accuracy over model x language cells with iid errors. Languages are shared by all models, so the cells are "
+        "not independent and its p-value is far too small: it is shown for comparison only.",
+        "PRIMARY: the language is the unit - per-cell chance-corrected logit gains, model fixed effects removed, "
+        "averaged per language, Semitic vs control compared with a t-test on languages (df = languages - 2).",
+        f"TOST: 'no Semitic advantage' is claimed only if the {1 - 2 * opts.alpha:.0%} interval of the primary "
+        f"estimate lies inside +-{opts.margin:g} logits (the stated equivalence margin).",
+        "Only transfer targets enter: the source's own variants (e.g. arb_Arab for lang=ar) are excluded."])
+    stat.missing += [f"[{r.source}/{r.regime}] {m}" for r in results for m in r.missing]
+    if not results:
+        stat.missing.append("needs a trained regime (finetune) with a zero_shot baseline")
+    if not tests.empty:
+        stat.tables["tests"] = tests
+    if not langs.empty:
+        stat.tables["language_gains"] = langs
+
+    rel = Section("relatedness", "Relatedness (URIEL) vs gain", [
+        "Relatedness = 1 - the smallest URIEL 'fam' cosine distance from any source variant to the target "
+        "(xlt.languages.relatedness); the regression slope is in the tests table (test = relatedness)."])
+    png = figures.relatedness_vs_gain(langs) if not langs.empty else None
+    if png is None:
+        rel.missing.append("needs language-level gains with known URIEL relatedness")
+    else:
+        rel.figures["relatedness_vs_gain"] = png
+
+    cot = Section("cot", "CoT gains vs fine-tuning gains", [
+        "Correlation across model x language cells; cells share languages, so read it descriptively."])
+    both, summ, why = gains.cot_vs_finetune(cells)
+    if not both.empty:
+        cot.tables["cot_vs_finetune"] = both
+        cot.figures["cot_vs_finetune"] = figures.cot_vs_finetune(both)
+    if summ is None:
+        cot.missing.append(f"CoT/fine-tuning correlation {why}")
+    else:
+        cot.tables["cot_correlation"] = pd.DataFrame([summ])
+
+    design = _design_section(_design(cells, conds, acc), opts)
+    sections = [overview, baseline, gain, family, weak, stat, rel, cot, design]
+    logger_cfg = conds["logger"].iloc[0] if len(conds) else {}
+    context = {"sweep": sweep, "logger": logger_cfg or {}, "targets": list(dict.fromkeys(acc["target"])),
+               "comparisons": [f"{r.regime} from {r.source}" for r in results], "findings": _findings(tests)}
+    return sections, context
+
+
+def write_report(sweep_dir: Path | str, out_dir: Path | str | None = None, opts: Options = Options()) -> dict[str, Any]:
+    """Build every section and write the report files; returns the manifest."""
+    from xlt.report import wandb_report
+
+    t0 = time.perf_counter()
+    sweep_dir = Path(sweep_dir)
+    out = Path(out_dir) if out_dir else sweep_dir / "report"
+    out.mkdir(parents=True, exist_ok=True)
+    sections, ctx = build_sections(sweep_dir, opts)
+    for s in sections:
+        s.figures = {k: v for k, v in s.figures.items() if v}  # a figure with no data is not a figure
+        for name, df in s.tables.items():
+            df.to_csv(out / f"{name}.csv", index=False)
+        for name, png in s.figures.items():
+            (out / f"{name}.png").write_bytes(png)
+    wb = wandb_report.write(out, ctx["sweep"], ctx["logger"], ctx["targets"], ctx["comparisons"],
+                            ctx["findings"]) if opts.wandb else {"built": False, "error": "disabled"}
+    wb_section = Section("wandb", "W&B report", [
+        "The same comparison as a W&B report: " + (f"saved at {wb['url']}" if wb.get("url") else
+                                                  "built and validated offline; its view spec is wandb_report.json"
+                                                  if wb.get("built") else f"not built ({wb.get('error')})")])
+    sections.append(wb_section)
+    page = render(f"xlt report: {ctx['sweep']}", sections,
+                  f"Generated from the results store {sweep_dir} (not from W&B).")
+    (out / "report.html").write_text(page, encoding="utf-8")
+    manifest = {"sweep": ctx["sweep"], "out_dir": str(out), "wandb": wb,
+                "seconds": round(time.perf_counter() - t0, 2),
+                "sections": {s.key: {"tables": {n: len(df) for n, df in s.tables.items()},
+                                     "figures": sorted(s.figures), "missing": s.missing} for s in sections}}
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=1, default=str))
+    return manifest
