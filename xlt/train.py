@@ -38,4 +38,7 @@ def main(cfg: DictConfig) -> float | None:
 
 
 if __name__ == "__main__":
+    from xlt.overrides import main_guard
+
+    main_guard(Path(CONF_DIR))
     main()
