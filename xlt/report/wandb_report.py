@@ -30,9 +30,11 @@ def api_key_available() -> bool:
 
 
 def wants_online(logger_cfg: dict[str, Any]) -> bool:
-    """Online iff the sweep's logger (or the environment) says so and a key is present."""
-    mode = os.environ.get("WANDB_MODE") or logger_cfg.get("mode", "offline")
-    return logger_cfg.get("name", "wandb") == "wandb" and mode == "online" and api_key_available()
+    """Online iff the sweep used W&B, its ``logger.mode`` (or ``WANDB_MODE``) is online, and a key is
+    present. An exported ``WANDB_MODE=offline`` (the Makefile's default) does not veto a sweep that
+    the user explicitly ran with ``logger.mode=online``."""
+    online = logger_cfg.get("mode") == "online" or os.environ.get("WANDB_MODE") == "online"
+    return logger_cfg.get("name", "wandb") == "wandb" and online and api_key_available()
 
 
 def build(sweep: str, project: str, entity: str, targets: list[str], comparisons: list[str],

@@ -1,0 +1,28 @@
+"""Synthetic sweeps (simulated item outcomes written in the results-store layout) and their reports."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from synth import PAPER_SPEC, synthetic_sweep
+
+from xlt.report.__main__ import main
+
+
+@pytest.fixture(scope="session")
+def full_report(tmp_path_factory):
+    """4 models, paper panel, 100 items, zero_shot + cot + finetune x 2 seeds: every section estimable."""
+    sweep = synthetic_sweep(tmp_path_factory.mktemp("full"))
+    assert main([str(sweep), "--power-sims", "100"]) == 0
+    return sweep / "report"
+
+
+@pytest.fixture(scope="session")
+def demo_like_report(tmp_path_factory):
+    """Like `make demo`: 1 model, zero_shot + finetune, 7 targets, 12 items each."""
+    spec = replace(PAPER_SPEC, n_models=1, n_items=12, cot_effect=None)
+    sweep = synthetic_sweep(tmp_path_factory.mktemp("demo"), spec, seeds=1, regimes=("zero_shot", "finetune"),
+                            sweep_name="demo")
+    assert main([str(sweep), "--power-sims", "100"]) == 0
+    return sweep / "report"
