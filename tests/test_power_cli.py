@@ -1,0 +1,43 @@
+"""`python -m xlt.power`: design analysis from composed Hydra configs, before any run."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from xlt.power import designs, expand_overrides, main
+
+
+def test_sweep_overrides_expand_like_multirun():
+    combos = expand_overrides(["model=tiny,tiny_llama", "lang=ar,he", "data.n_eval=50"])
+    assert len(combos) == 4 and ["model=tiny", "lang=he", "data.n_eval=50"] in combos
+    assert expand_overrides(["targets=[paper]"]) == [["targets=[paper]"]]
+
+
+def test_designs_exclude_the_source_variants():
+    plans = designs(["model=tiny,tiny_llama", "lang=ar,he", "targets=paper", "data.n_eval=50"])
+    ar, he = plans["ar"], plans["he"]
+    assert ar.models == ("tiny", "tiny_llama") and ar.n_items == 50
+    assert ar.semitic == ("heb_Hebr", "amh_Ethi", "mlt_Latn")  # arb_Arab is fine-tuned on: not transfer
+    assert ar.control == ("jpn_Jpan", "kor_Hang", "fra_Latn")
+    assert "heb_Hebr" not in he.semitic and "arb_Arab" in he.semitic
+
+
+def test_cli_prints_power_and_mdb(tmp_path, capsys):
+    out = tmp_path / "power.csv"
+    rc = main(["model=tiny,tiny_llama", "targets=paper", "data.n_eval=100", "--sims", "60", "--out", str(out)])
+    text = capsys.readouterr().out
+    assert rc == 0
+    assert "2 model(s), 3 Semitic + 3 control transfer targets, 100 items each" in text
+    assert "minimum detectable bonus" in text and "power of the primary test" in text
+    table = pd.read_csv(out)
+    assert len(table) == 11 and set(table["source"]) == {"ar"}
+
+
+def test_cli_reports_what_cannot_be_estimated(capsys):
+    assert main(["targets=[heb_Hebr,jpn_Jpan]", "--sims", "20"]) == 1
+    assert "needs >= 2 Semitic and >= 2 control" in capsys.readouterr().out
+
+
+def test_cli_rejects_invalid_config(capsys):
+    assert main(["targets=[klingon]", "--sims", "20"]) == 2
+    assert "klingon" in capsys.readouterr().err
