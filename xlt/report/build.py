@@ -174,6 +174,8 @@ def build_sections(sweep_dir: Path, opts: Options) -> tuple[list[Section], dict[
 
     design = _design_section(_design(cells, conds, acc), opts)
     sections = [overview, baseline, gain, family, weak, stat, rel, cot, design]
+    from xlt.report import disentangle  # issue #7: only for source x target / format-only sweeps
+    sections += [disentangle.section(acc, conds, opts.alpha)] if disentangle.applies(conds) else []
     logger_cfg = conds["logger"].iloc[0] if len(conds) else {}
     context = {"sweep": sweep, "logger": logger_cfg or {}, "targets": list(dict.fromkeys(acc["target"])),
                "comparisons": [f"{r.regime} from {r.source}" for r in results], "findings": _findings(tests)}
