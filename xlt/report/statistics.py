@@ -42,6 +42,11 @@ def _row(source: str, regime: str, test: str, label: str, res, scale: str, **ext
             "ci_high_points": res.ci_points[1] if res.ci_points else math.nan, **extra}
 
 
+def _degenerate(res) -> bool:
+    """A fit with (numerically) zero residual variance: no interval or p-value to report."""
+    return not (math.isfinite(res.se) and res.se > 1e-9 and math.isfinite(res.p_value))
+
+
 def transfer_cells(cells: pd.DataFrame, source_variants: tuple[str, ...]) -> pd.DataFrame:
     """Cells of one comparison without the source's own variants, in xlt.stats' cell format."""
     c = cells[~cells["lang"].isin(source_variants)]
@@ -72,14 +77,24 @@ def compare(cells: pd.DataFrame, source: str, regime: str, source_variants: tupl
         note = "paper's test (reproduced): OLS over model x language cells; iid SEs; NOT a valid test"
         if n_models < 2:
             note += "; with 1 model the cells are just the languages"
-        out.tests.append(_row(source, regime, "paper_ols", note, res, "accuracy points"))
+        if _degenerate(res):
+            out.missing.append("paper's OLS: degenerate fit (no residual variation)")
+        else:
+            out.tests.append(_row(source, regime, "paper_ols", note, res, "accuracy points"))
     primary = language_level_test(c, alpha=alpha)
+    if _degenerate(primary):
+        out.missing.append("the language-level gains do not vary (e.g. every cell at or below chance): "
+                           "no primary test, TOST or relatedness regression")
+        return out
     out.tests.append(_row(source, regime, "primary", "PRIMARY: language-level two-stage t-test "
                           "(chance-corrected logit gains, model fixed effects, language = unit)", primary, "logit"))
     if len(lt) >= 5:
         adj = language_level_test(c, alpha=alpha, adjust_baseline=True)
-        out.tests.append(_row(source, regime, "primary_adjusted",
-                              "language-level test adjusting for the language's baseline logit", adj, "logit"))
+        if _degenerate(adj):
+            out.missing.append("baseline-adjusted test: the baseline explains the gains exactly (degenerate fit)")
+        else:
+            out.tests.append(_row(source, regime, "primary_adjusted",
+                                  "language-level test adjusting for the language's baseline logit", adj, "logit"))
     else:
         out.missing.append(f"baseline-adjusted language-level test needs >= 5 transfer languages (have {len(lt)})")
     tost = tost_equivalence(primary, margin=margin, alpha=alpha)
