@@ -43,6 +43,10 @@ def build(sweep: str, project: str, entity: str, targets: list[str], comparisons
     import wandb_workspaces.reports.v2 as wr
     from wandb_workspaces import expr
 
+    if online and not entity:
+        import wandb
+
+        entity = wandb.Api().default_entity or ""
     runset = wr.Runset(entity=entity if online else "", project=project if online else "",
                        name=f"sweep {sweep}", filters=[expr.Metric("Group") == sweep])
     acc = [f"acc/{t}" for t in targets]
@@ -67,7 +71,9 @@ def build(sweep: str, project: str, entity: str, targets: list[str], comparisons
         wr.UnorderedList(items=findings or ["no statistic could be estimated for this sweep"]),
         wr.P("Comparisons: " + (", ".join(comparisons) or "none")),
     ]
-    return wr.Report(project=project, entity=entity, title=f"xlt {sweep}"[:128],
+    # Online without logger.entity: let W&B fill in the API key's default entity.
+    who = {"entity": entity} if entity or not online else {}
+    return wr.Report(project=project, **who, title=f"xlt {sweep}"[:128],
                      description="Baseline accuracy, gains, Semitic-advantage tests (language as the unit).",
                      blocks=blocks)
 
