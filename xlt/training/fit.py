@@ -11,109 +11,136 @@ from omegaconf import DictConfig, OmegaConf
 from xlt.data.items import Item
 from xlt.data.prompts import PromptFormat
 from xlt.scoring.labels import LabelTokens
-from xlt.training.examples import Example, build_examples, collate, length_buckets
+from xlt.training.adapter import attach_lora, gathered_trainable_state, save_adapter
+from xlt.training.examples import build_examples
+from xlt.training.loader import ResumableLoader, batch_counter
+from xlt.training.strategies import build_strategy, deepspeed_config, zero_stage
 
 log = logging.getLogger(__name__)
 
-
-class LengthBucketSampler:
-    """Length-bucketed batches, reshuffled each epoch (deterministic given seed and epoch)."""
-
-    def __init__(self, examples: Sequence[Example], batch_size: int, seed: int, bucket: bool = True):
-        self.examples, self.batch_size, self.seed, self.bucket = examples, batch_size, seed, bucket
-        self.epoch = 0
-
-    def _batches(self) -> list[list[int]]:
-        if self.bucket:
-            return length_buckets(self.examples, self.batch_size, self.seed + self.epoch)
-        import random
-
-        idx = list(range(len(self.examples)))
-        random.Random(self.seed + self.epoch).shuffle(idx)
-        return [idx[i:i + self.batch_size] for i in range(0, len(idx), self.batch_size)]
-
-    def __iter__(self):
-        batches = self._batches()
-        self.epoch += 1
-        return iter(batches)
-
-    def __len__(self) -> int:
-        return -(-len(self.examples) // self.batch_size)
+__all__ = ["attach_lora", "finetune", "make_trainer", "prepare_model", "train_loader"]
 
 
-def attach_lora(model, model_cfg: DictConfig, regime: DictConfig):
-    """Wrap ``model`` with peft LoRA on the preset's target modules (and expert parameters)."""
-    from peft import LoraConfig, get_peft_model
-
-    kwargs: dict[str, Any] = {}
-    if model_cfg.get("lora_target_parameters"):
-        kwargs["target_parameters"] = list(model_cfg.lora_target_parameters)
-    config = LoraConfig(
-        r=int(regime.lora.r), lora_alpha=int(regime.lora.alpha), lora_dropout=float(regime.lora.dropout),
-        target_modules=list(model_cfg.lora_targets), task_type="CAUSAL_LM", **kwargs,
-    )
-    return get_peft_model(model, config)
+def train_loader(examples: Sequence, regime: DictConfig, pad_id: int, seed: int) -> ResumableLoader:
+    """Length-bucketed, rank-sharded, resumable batches over ``examples``."""
+    return ResumableLoader(examples, int(regime.batch_size), seed, pad_id, bool(regime.get("bucket_by_length", True)))
 
 
-def train_loader(examples: Sequence[Example], regime: DictConfig, pad_id: int, seed: int):
-    """A DataLoader over length-bucketed batches."""
-    from torch.utils.data import DataLoader
+def prepare_model(cfg: DictConfig, model=None):
+    """Load (unless given) the base model, enable gradient checkpointing if asked, attach LoRA.
 
-    sampler = LengthBucketSampler(examples, int(regime.batch_size), seed, bool(regime.get("bucket_by_length", True)))
-    return DataLoader(list(examples), batch_sampler=sampler, collate_fn=lambda b: collate(b, pad_id))
+    LoRA initialisation is seeded, so every rank (and a resumed run) starts from the same adapter.
+    """
+    import torch
+
+    from xlt.models.loading import load_model
+
+    if model is None:
+        model = load_model(cfg.model)
+    if cfg.regime.get("gradient_checkpointing", False):
+        # Non-reentrant: works with frozen inputs (no enable_input_require_grads needed) and ZeRO-3.
+        model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+    model.config.use_cache = False
+    torch.manual_seed(int(cfg.seed))
+    return attach_lora(model, cfg.model, cfg.regime)
 
 
-def make_trainer(cfg: DictConfig, run_dir: Path, loggers: list):
+class _Zero3Factory:
+    """Builds the peft model inside ``configure_model`` (after the process group exists), loading the
+    base partitioned: ``HfDeepSpeedConfig`` must be alive during ``from_pretrained`` — without it every
+    rank materialises the whole checkpoint. Wrapping ``from_pretrained`` in ``deepspeed.zero.Init``
+    fails with transformers 5 (GUIDE)."""
+
+    def __init__(self, cfg: DictConfig, ds_config: dict[str, Any]) -> None:
+        self.cfg, self.ds_config = cfg, ds_config
+        self.hf_ds_config = None
+
+    def __call__(self):
+        from transformers.integrations import HfDeepSpeedConfig
+
+        self.hf_ds_config = HfDeepSpeedConfig(self.ds_config)  # registered via a weakref: keep it
+        return prepare_model(self.cfg)
+
+    def release(self) -> None:
+        """Forget the global ZeRO-3 flag so later ``from_pretrained`` calls (evaluation) load normally."""
+        from transformers.integrations.deepspeed import unset_hf_deepspeed_config
+
+        self.hf_ds_config = None
+        unset_hf_deepspeed_config()
+
+
+def make_trainer(cfg: DictConfig, run_dir: Path, loggers: list, callbacks: Sequence = (), **overrides: Any):
     """The Lightning Trainer for a condition: checkpoints in the run dir, `last` for resume."""
     import lightning as L
     from lightning.pytorch.callbacks import ModelCheckpoint
 
-    from xlt.training.strategies import build_strategy
-
     trainer_kwargs = OmegaConf.to_container(cfg.trainer, resolve=True)
+    assert isinstance(trainer_kwargs, dict)
     ckpt = ModelCheckpoint(dirpath=run_dir / "checkpoints", save_last=True, save_top_k=0,
                            every_n_train_steps=int(cfg.regime.get("ckpt_every_n_steps", 50)))
-    return L.Trainer(
-        **trainer_kwargs,
-        strategy=build_strategy(cfg.strategy),
+    strategy = build_strategy(cfg.strategy, str(trainer_kwargs.get("accelerator", "cpu")),
+                              int(cfg.regime.batch_size), str(trainer_kwargs.get("precision", "32-true")))
+    kwargs: dict[str, Any] = dict(
+        strategy=strategy,
         max_epochs=int(cfg.regime.epochs),
         accumulate_grad_batches=int(cfg.regime.grad_accum),
-        callbacks=[ckpt],
+        callbacks=[ckpt, *callbacks],
         logger=loggers,
         default_root_dir=str(run_dir),
-        use_distributed_sampler=False,
+        use_distributed_sampler=False,  # the loader shards batches across ranks itself
         num_sanity_val_steps=0,
         enable_model_summary=False,
     )
+    kwargs.update(overrides)
+    return L.Trainer(**{**trainer_kwargs, **kwargs})
 
 
 def finetune(cfg: DictConfig, model, tok, train_items: Sequence[Item], fmt: PromptFormat,
              labels: LabelTokens, run_dir: Path, loggers: list | None = None,
-             passages: Sequence[str] | None = None):
+             passages: Sequence[str] | None = None, *, callbacks: Sequence = (), **trainer_overrides: Any):
     """Train LoRA adapters on ``train_items``; resume from ``run_dir/checkpoints/last.ckpt`` if present.
 
-    Returns the peft model in eval mode; the adapter is saved to ``run_dir/adapter``.
+    ``model`` may be None (loaded here); under ZeRO-3 a given model is ignored and the base is loaded
+    partitioned inside the strategy instead. The adapter is saved to ``run_dir/adapter`` by rank 0
+    (gathered from all ranks first). Returns the trained peft model in eval mode (under ZeRO-3 its
+    weights are still partitioned: reload base + adapter to use it).
     """
     import lightning as L
 
     from xlt.training.module import LoRAModule
 
-    regime = cfg.regime
-    L.seed_everything(int(cfg.seed), workers=True, verbose=False)
-    if regime.get("gradient_checkpointing", False):
-        model.gradient_checkpointing_enable()
-    peft_model = attach_lora(model, cfg.model, regime)
+    regime, seed = cfg.regime, int(cfg.seed)
+    L.seed_everything(seed, workers=True, verbose=False)
     examples = build_examples(tok, train_items, fmt, labels, chat_template=bool(cfg.model.chat_template),
                               max_length=int(regime.max_length), passages=passages)
-    loader = train_loader(examples, regime, tok.pad_token_id, int(cfg.seed))
-    module = LoRAModule(peft_model, lr=float(regime.lr), weight_decay=float(regime.weight_decay),
-                        warmup_ratio=float(regime.warmup_ratio))
-    trainer = make_trainer(cfg, run_dir, loggers or [])
+    loader = train_loader(examples, regime, tok.pad_token_id, seed)
+    opt_kwargs = dict(lr=float(regime.lr), weight_decay=float(regime.weight_decay),
+                      warmup_ratio=float(regime.warmup_ratio), seed=seed,
+                      optimizer=str(cfg.strategy.get("optimizer", "adamw")))
+    factory = None
+    if zero_stage(cfg.strategy) == 3:
+        if model is not None:
+            log.warning("ZeRO-3: ignoring the preloaded model; loading the base partitioned instead")
+            model = None
+        precision = str(cfg.trainer.get("precision", "32-true"))
+        factory = _Zero3Factory(cfg, deepspeed_config(cfg.strategy, int(regime.batch_size), precision))
+        module = LoRAModule(factory=factory, **opt_kwargs)
+    elif model is None:
+        module = LoRAModule(factory=lambda: prepare_model(cfg), **opt_kwargs)
+    else:
+        module = LoRAModule(prepare_model(cfg, model), **opt_kwargs)
+    trainer = make_trainer(cfg, run_dir, loggers or [], [batch_counter(loader), *callbacks], **trainer_overrides)
     last = run_dir / "checkpoints" / "last.ckpt"
     if last.exists():
         log.info("resuming from %s", last)
-    trainer.fit(module, train_dataloaders=loader, ckpt_path=str(last) if last.exists() else None)
-    if trainer.is_global_zero:
-        peft_model.save_pretrained(run_dir / "adapter", safe_serialization=True)
-    peft_model.eval()
-    return peft_model
+    try:
+        trainer.fit(module, train_dataloaders=loader, ckpt_path=str(last) if last.exists() else None)
+        state = gathered_trainable_state(module.model)  # a collective under DeepSpeed: every rank
+        if trainer.is_global_zero:
+            save_adapter(module.model, run_dir / "adapter", state)
+        trainer.strategy.barrier("adapter saved")
+    finally:
+        if factory is not None:
+            factory.release()
+    module.model.eval()
+    return module.model

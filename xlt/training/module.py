@@ -3,24 +3,39 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Callable
 
 import lightning as L
 import torch
 
+from xlt.training.examples import IGNORE
+
 
 class LoRAModule(L.LightningModule):
-    """Wraps a (peft) causal LM; the loss is the LM's cross-entropy on the label tokens."""
+    """Wraps a (peft) causal LM; the loss is the LM's cross-entropy on the label tokens.
 
-    def __init__(self, model: torch.nn.Module, lr: float, weight_decay: float = 0.0,
-                 warmup_ratio: float = 0.0) -> None:
+    Either pass the peft model, or a ``factory`` that builds it inside ``configure_model``: under ZeRO-3
+    the model must be created after the process group exists, so that it loads partitioned.
+    """
+
+    def __init__(self, model: torch.nn.Module | None = None, lr: float = 2e-4, weight_decay: float = 0.0,
+                 warmup_ratio: float = 0.0, *, factory: Callable[[], torch.nn.Module] | None = None,
+                 seed: int = 0, optimizer: str = "adamw") -> None:
         super().__init__()
+        if model is None and factory is None:
+            raise ValueError("LoRAModule needs a model or a factory")
         self.model = model
-        self.lr = lr
-        self.weight_decay = weight_decay
-        self.warmup_ratio = warmup_ratio
+        self.factory = factory
+        self.lr, self.weight_decay, self.warmup_ratio = lr, weight_decay, warmup_ratio
+        self.seed = seed
+        self.optimizer_name = optimizer
         # Checkpoints hold only the trainable (LoRA) weights; the frozen base reloads from its source.
         self.strict_loading = False
+
+    def configure_model(self) -> None:
+        if self.model is None:
+            assert self.factory is not None
+            self.model = self.factory()
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         trainable = {f"model.{n}" for n, p in self.model.named_parameters() if p.requires_grad}
@@ -35,21 +50,33 @@ class LoRAModule(L.LightningModule):
         # from_pretrained leaves the model in eval mode and Lightning does not switch it (dropout).
         self.model.train()
 
+    def on_train_batch_start(self, batch: Any, batch_idx: int) -> None:
+        # Dropout masks depend only on (seed, step, rank): a resumed run draws the same ones as an
+        # uninterrupted run, whatever consumed the global RNG in between (loader iterators, restarts).
+        step = self.trainer.fit_loop.epoch_loop.total_batch_idx  # restored from checkpoints
+        torch.manual_seed((self.seed * 1_000_003 + step * 7919 + self.global_rank) % (2**63 - 1))
+
     def training_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> torch.Tensor:
         out = self.model(**batch, use_cache=False)
-        logits = out.logits[:, :-1].float()
+        logits = out.logits[:, :-1]
         target = batch["labels"][:, 1:]
-        hits = (logits.argmax(-1) == target) & (target != -100)
-        n_label = (target != -100).sum().clamp(min=1)
-        self.log("train/loss", out.loss, prog_bar=True, on_step=True, on_epoch=True,
-                 batch_size=batch["input_ids"].shape[0])
-        self.log("train/label_acc", hits.sum() / n_label, prog_bar=True, on_step=False, on_epoch=True,
-                 batch_size=batch["input_ids"].shape[0])
+        with torch.no_grad():
+            mask = target != IGNORE
+            hits = (logits.argmax(-1) == target) & mask
+            acc = hits.sum() / mask.sum().clamp(min=1)
+        n = batch["input_ids"].shape[0]
+        self.log("train/loss", out.loss, prog_bar=True, on_step=True, on_epoch=True, batch_size=n, sync_dist=True)
+        self.log("train/label_acc", acc, prog_bar=True, on_step=False, on_epoch=True, batch_size=n, sync_dist=True)
         return out.loss
 
     def configure_optimizers(self):
         params = [p for p in self.model.parameters() if p.requires_grad]
-        opt = torch.optim.AdamW(params, lr=self.lr, weight_decay=self.weight_decay)
+        if self.optimizer_name == "deepspeed_cpu_adam":  # ZeRO offload: Adam step on host (JIT-compiled op)
+            from deepspeed.ops.adam import DeepSpeedCPUAdam
+
+            opt = DeepSpeedCPUAdam(params, lr=self.lr, weight_decay=self.weight_decay, adamw_mode=True)
+        else:
+            opt = torch.optim.AdamW(params, lr=self.lr, weight_decay=self.weight_decay)
         total = max(1, int(self.trainer.estimated_stepping_batches))
         warmup = int(math.ceil(self.warmup_ratio * total))
 
