@@ -8,6 +8,7 @@ log-softmax) at every position — the main cost lm-evaluation-harness pays.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
@@ -15,6 +16,8 @@ from xlt.data.items import Item
 from xlt.data.prompts import PromptFormat
 from xlt.scoring.encode import encode_prompt, prompt_text
 from xlt.scoring.labels import LabelTokens, resolve_labels
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -73,51 +76,92 @@ def last_position_logprobs(model, seqs: list[list[int]], pad_id: int):
 
 
 def continuation_logprobs(model, prompts: list[list[int]], conts: list[tuple[int, ...]], pad_id: int):
-    """Sum of log-probs of each continuation after its prompt (fallback for multi-token labels)."""
+    """Sum of log-probs of each continuation after its prompt (fallback for multi-token labels).
+
+    Left padding puts every continuation at the end, so only the last ``max(len(cont)) + 1``
+    positions need logits.
+    """
     import torch
 
     seqs = [p + list(c) for p, c in zip(prompts, conts)]
     device = next(model.parameters()).device
     ids, mask, pos = _left_pad(seqs, pad_id)
+    keep = max(len(c) for c in conts) + 1
     with torch.no_grad():
         logits = model(input_ids=ids.to(device), attention_mask=mask.to(device),
-                       position_ids=pos.to(device), use_cache=False).logits.float()
-    logp = torch.log_softmax(logits[:, :-1], dim=-1)
+                       position_ids=pos.to(device), use_cache=False, logits_to_keep=keep).logits.float()
+    logp = torch.log_softmax(logits[:, :-1], dim=-1)  # logp[:, j] predicts token width - keep + 1 + j
     width = ids.shape[1]
     sums = []
     for row, cont in enumerate(conts):
         n = len(cont)
         targets = ids[row, width - n:].to(device)
-        steps = logp[row, width - n - 1: width - 1]
+        steps = logp[row, keep - 1 - n: keep - 1]
         sums.append(float(steps.gather(-1, targets[:, None]).sum()))
     return sums
+
+
+def _label_scores_simple(model, enc, order, batch_size, pad, token_ids, progress):
+    scores: dict[int, list[float]] = {}
+    for batch in _batches(order, batch_size):
+        logp = last_position_logprobs(model, [enc[i] for i in batch], pad)
+        scores.update(zip(batch, logp[:, list(token_ids)].tolist()))
+        if progress:
+            progress(len(batch))
+    return scores
+
+
+def _label_scores_prefix(model, enc, keys, batch_size, pad, token_ids, progress):
+    from xlt.scoring.prefix import batch_groups, plan_groups, shared_prefix_logprobs
+
+    scores: dict[int, list[float]] = {}
+    for batch in batch_groups(plan_groups(enc, keys), enc, batch_size):
+        members, logp = shared_prefix_logprobs(model, enc, batch, pad)
+        scores.update(zip(members, logp[:, list(token_ids)].tolist()))
+        if progress:
+            progress(len(members))
+    return scores
 
 
 def score_items(model, tok, items: Sequence[Item], fmt: PromptFormat, *, chat_template: bool = False,
                 batch_size: int = 8, labels: LabelTokens | None = None,
                 prompts: Sequence[str] | None = None,
-                progress: Callable[[int], None] | None = None) -> list[Prediction]:
+                progress: Callable[[int], None] | None = None,
+                prefix_reuse: bool = True) -> list[Prediction]:
     """Score every item; returns predictions in the input order.
 
     ``prompts`` overrides the rendered prompt text per item (CoT appends reasoning this way).
     ``progress`` is called with the number of items finished after each batch.
+    ``prefix_reuse`` encodes the passage shared by questions of one (lang, link) once (see
+    ``xlt.scoring.prefix``); models whose cache cannot be reused exactly fall back to full prompts,
+    with a warning. The multi-token continuation fallback never reuses prefixes.
     """
     labels = labels or resolve_labels(tok, fmt.labels)
     texts = list(prompts) if prompts is not None else [prompt_text(tok, it, fmt, chat_template) for it in items]
     enc = [encode_prompt(tok, t, chat_template) for t in texts]
     order = sorted(range(len(items)), key=lambda i: -len(enc[i]))  # longest first: OOM shows early
     pad = tok.pad_token_id
-    scores: dict[int, list[float]] = {}
-    for batch in _batches(order, batch_size):
-        if labels.single_token:
-            logp = last_position_logprobs(model, [enc[i] for i in batch], pad)
-            picked = logp[:, list(labels.token_ids)].tolist()
-            scores.update(zip(batch, picked))
-        else:
-            for i in batch:
-                scores[i] = continuation_logprobs(model, [enc[i]] * 4, list(labels.continuations), pad)
-        if progress:
-            progress(len(batch))
+    scores: dict[int, list[float]] | None = None
+    if labels.single_token and prefix_reuse:
+        from xlt.scoring.prefix import PrefixUnsupported
+
+        try:
+            scores = _label_scores_prefix(model, enc, [(it.lang, it.link) for it in items], batch_size, pad,
+                                          labels.token_ids, progress)
+        except PrefixUnsupported as why:
+            # raised by the first batch, before any progress is reported
+            log.warning("prefix reuse off for %s (%s): scoring full prompts", type(model).__name__, why)
+    if scores is None and labels.single_token:
+        scores = _label_scores_simple(model, enc, order, batch_size, pad, labels.token_ids, progress)
+    if scores is None:
+        scores = {}
+        conts = list(labels.continuations)
+        for batch in _batches(order, max(1, batch_size // 4)):  # 4 rows per item
+            flat = continuation_logprobs(model, [enc[i] for i in batch for _ in conts], conts * len(batch), pad)
+            for row, i in enumerate(batch):
+                scores[i] = flat[4 * row: 4 * row + 4]
+            if progress:
+                progress(len(batch))
     method = "label-token" if labels.single_token else "continuation"
     preds = []
     for i, it in enumerate(items):
