@@ -17,8 +17,12 @@ log = logging.getLogger(__name__)
 
 
 def is_rank_zero() -> bool:
-    """True on the process that writes results (rank 0 of a distributed job, or a single process)."""
-    return int(os.environ.get("RANK", os.environ.get("SLURM_PROCID", "0"))) == 0
+    """True on the process that writes results (rank 0 of a distributed job, or a single process).
+
+    Lightning's launcher starts extra ranks with only LOCAL_RANK/NODE_RANK set (RANK comes later, when
+    the process group starts), so any non-zero rank variable means "not rank 0".
+    """
+    return all(int(os.environ.get(k) or 0) == 0 for k in ("RANK", "LOCAL_RANK", "NODE_RANK", "SLURM_PROCID"))
 
 
 def evaluate(model, tok, split_eval: dict[str, list], cfg: DictConfig, cond: Condition, fmt, labels) -> list:
@@ -109,7 +113,9 @@ def run_condition(cfg: DictConfig, run_dir: Path, choices: dict[str, str] | None
 
 def train_or_reuse(cfg, model, tok, train_items, fmt, labels, run_dir: Path, tracker, cond: Condition):
     """Fine-tune (resuming if a checkpoint exists) unless a finished adapter is already on disk;
-    evaluation always uses the adapter as saved, reloaded into a fresh base model."""
+    evaluation always uses the adapter as saved, reloaded into a fresh base model (rank 0 only;
+    other ranks get None). ``model`` may be None: training then loads the base itself (under ZeRO-3 it
+    always does, partitioned across ranks)."""
     from peft import PeftModel
 
     from xlt.models.loading import load_model
@@ -122,7 +128,7 @@ def train_or_reuse(cfg, model, tok, train_items, fmt, labels, run_dir: Path, tra
         finetune(cfg, model, tok, train_items, fmt, labels, run_dir, tracker.lightning_loggers(), passages)
         if is_rank_zero():
             atomic_write_text(adapter / "TRAINED", "ok\n")
-        del model
+    del model
     if not is_rank_zero():
         return None
     base = load_model(cfg.model)

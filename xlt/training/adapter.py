@@ -94,4 +94,8 @@ def save_adapter(peft_model, out_dir: Path, state: dict[str, torch.Tensor]) -> P
     if len(saved) != len(state) or any(t.numel() == 0 for t in saved.values()):
         raise RuntimeError(f"adapter in {out_dir} has {len(saved)} tensors for {len(state)} trainable ones, "
                            "or empty tensors")
+    # peft drops the adapter name from keys on save; every saved tensor must equal the gathered one.
+    for key, tensor in state.items():
+        if not torch.equal(saved[key.replace(".default", "")], tensor):
+            raise RuntimeError(f"saved adapter tensor {key} differs from the gathered weights")
     return out_dir

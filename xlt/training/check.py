@@ -67,6 +67,38 @@ def _loss_recorder():
     return LossRecorder()
 
 
+def _partition_probe():
+    """Records, once the model exists on this rank, how much of the frozen base it holds locally."""
+    from lightning.pytorch.callbacks import Callback
+
+    class PartitionProbe(Callback):
+        stats: dict[str, int] = {}
+
+        def on_fit_start(self, trainer, pl_module) -> None:
+            frozen = [p for p in pl_module.model.parameters() if not p.requires_grad]
+            self.stats = {
+                "frozen_tensors": len(frozen),
+                "partitioned_tensors": sum(hasattr(p, "ds_id") for p in frozen),
+                "full_numel": sum(int(getattr(p, "ds_numel", p.numel())) for p in frozen),
+                "local_numel": sum(int(p.ds_tensor.numel()) if hasattr(p, "ds_tensor") else p.numel() for p in frozen),
+                "materialised_numel": sum(p.data.numel() for p in frozen),
+            }
+
+    return PartitionProbe()
+
+
+def adapter_stats(adapter_dir: Path) -> dict[str, Any]:
+    """Tensor count, element count and the smallest lora_B norm of a saved adapter."""
+    from safetensors.torch import load_file
+
+    from xlt.training.adapter import ADAPTER_FILE
+
+    state = load_file(str(adapter_dir / ADAPTER_FILE))
+    b_norms = [float(t.norm()) for k, t in state.items() if "lora_B" in k]
+    return {"tensors": len(state), "numel": sum(t.numel() for t in state.values()),
+            "min_numel": min(t.numel() for t in state.values()), "min_lora_B_norm": min(b_norms) if b_norms else 0.0}
+
+
 def run(cfg, run_dir: Path, n_items: int = 32) -> dict[str, Any] | None:
     """Train on the learnable fixture; rank 0 returns the report, other ranks None."""
     import torch
@@ -85,9 +117,9 @@ def run(cfg, run_dir: Path, n_items: int = 32) -> dict[str, Any] | None:
     fmt = get_format(cfg.data.prompt)
     labels = resolve_labels(tok, fmt.labels)
     before = accuracy(load_model(cfg.model), tok, items, fmt, labels) if is_rank_zero() else None
-    rec = _loss_recorder()
+    rec, probe = _loss_recorder(), _partition_probe()
     t0 = time.perf_counter()
-    trained = finetune(cfg, None, tok, items, fmt, labels, run_dir, callbacks=[rec])
+    trained = finetune(cfg, None, tok, items, fmt, labels, run_dir, callbacks=[rec, probe])
     seconds = time.perf_counter() - t0
     if not is_rank_zero():
         return None
@@ -96,7 +128,8 @@ def run(cfg, run_dir: Path, n_items: int = 32) -> dict[str, Any] | None:
     names = lora_module_names(trained)
     reloaded = PeftModel.from_pretrained(load_model(cfg.model), run_dir / "adapter").eval()
     return {"before": before, "after": accuracy(reloaded, tok, items, fmt, labels), "step_losses": rec.steps,
-            "epoch_losses": rec.epochs, "lora_modules": names, "train_seconds": seconds,
+            "epoch_losses": rec.epochs, "lora_modules": names, "partition": probe.stats,
+            "adapter": adapter_stats(run_dir / "adapter"), "train_seconds": seconds,
             "strategy": str(cfg.strategy.name), "stage": int(cfg.strategy.get("stage", 0)),
             "devices": int(cfg.trainer.devices)}
 
