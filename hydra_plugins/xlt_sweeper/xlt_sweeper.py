@@ -10,6 +10,7 @@ dataclasses then cannot resolve string annotations.)
 
 
 import logging
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Optional
@@ -18,7 +19,6 @@ from hydra._internal.core_plugins.basic_launcher import BasicLauncher
 from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
 from hydra.core.config_store import ConfigStore
 from hydra.core.override_parser.overrides_parser import OverridesParser
-from hydra.core.utils import JobStatus
 from omegaconf import OmegaConf
 
 log = logging.getLogger(__name__)
@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 class XltSweeperConf:
     _target_: str = "hydra_plugins.xlt_sweeper.xlt_sweeper.XltSweeper"
     max_batch_size: Optional[int] = None   # None: one batch (a SLURM array); local runs go one by one
+    # Seconds between queue polls (sacct) while SLURM jobs run: bounds how long a cancelled job goes unseen.
+    poll_s: float = 30.0
     params: Optional[Dict[str, str]] = None
 
 
@@ -37,9 +39,15 @@ ConfigStore.instance().store(group="hydra/sweeper", name="xlt", node=XltSweeperC
 class XltSweeper(BasicSweeper):
     """Validate all, snapshot, skip finished, isolate failures."""
 
+    def __init__(self, max_batch_size: Optional[int] = None, poll_s: float = 30.0,
+                 params: Optional[Dict[str, str]] = None) -> None:
+        super().__init__(max_batch_size=max_batch_size, params=params)
+        self.poll_s = float(poll_s)
+
     def sweep(self, arguments: List[str]) -> Any:
         from tqdm.auto import tqdm
 
+        from xlt.sweep.launch import run_batch
         from xlt.sweep.plan import SweepFailed, dedupe, job_summary, plan_jobs
         from xlt.sweep.snapshot import write_snapshot
 
@@ -71,23 +79,15 @@ class XltSweeper(BasicSweeper):
         # Local runs go one at a time (progress bar per condition); cluster launchers get one batch.
         size = 1 if isinstance(self.launcher, BasicLauncher) else (self.max_batch_size or len(todo) or 1)
         failures: list[str] = []
-        returns = []
+        since = time.time() if force else None  # force: a DONE from before this sweep is not a result of it
         with tqdm(total=len(planned), initial=len(skipped), desc="sweep", unit="cond") as bar:
             for start in range(0, len(todo), size):
-                chunk = todo[start:start + size]
-                try:
-                    results = self.launcher.launch([j.overrides for j in chunk], initial_job_idx=chunk[0].index)
-                except Exception as err:  # noqa: BLE001 - e.g. a cancelled SLURM job: report, keep the rest
-                    failures += [f"{j.condition_id}: {type(err).__name__}: {err}" for j in chunk]
-                    bar.update(len(chunk))
-                    continue
-                for job, ret in zip(chunk, results):
-                    if ret.status == JobStatus.FAILED:
-                        err = ret._return_value
-                        failures.append(f"{job.condition_id}: {type(err).__name__}: {err}")
-                returns.append(results)
-                bar.update(len(chunk))
+                outcomes = run_batch(self.launcher, todo[start:start + size], poll_s=self.poll_s,
+                                     since=since, on_finished=bar.update)
+                failures += [f"{o.job.condition_id} ({' '.join(o.job.overrides)}): {o.error}"
+                             for o in outcomes if not o.ok]
         if failures:
             raise SweepFailed(f"{len(failures)} of {len(planned)} conditions failed (the others finished; "
                               f"re-run the same command to retry only what is missing):\n  " + "\n  ".join(failures))
-        return returns
+        log.info("sweep %s: all %d conditions finished", sweep_dir, len(planned))
+        return []

@@ -54,7 +54,9 @@ def plan_jobs(config_loader, master: DictConfig, jobs: Sequence[Sequence[str]]) 
             if cfg.logger.name == "wandb":
                 run_fields(cfg, cond)
             run_dir = Path(cfg.hydra.sweep.dir) / str(cfg.hydra.sweep.subdir)
-            planned.append(PlannedJob(idx, list(overrides), cond.id, run_dir, cfg))
+            job = PlannedJob(idx, list(overrides), cond.id, run_dir, cfg)
+            launcher_params(job)  # the job's resources must resolve now, not on the node
+            planned.append(job)
         except Exception as err:  # noqa: BLE001 - every kind of bad input is reported together
             problems.append(f"  condition #{idx} ({_describe(overrides)}): {err}")
     if problems:
@@ -71,9 +73,21 @@ def dedupe(planned: list[PlannedJob]) -> tuple[list[PlannedJob], int]:
     return list(seen.values()), len(planned) - len(seen)
 
 
+def launcher_params(job: PlannedJob) -> dict[str, Any]:
+    """The launcher settings resolved against this job's own config.
+
+    Hydra instantiates the launcher once, from the sweep's master config, so ``${model.resources.*}``
+    would give every job the resources of the master config's model. Resolving per job gives each job
+    what its own model preset asks for (GPUs, nodes, memory, time)."""
+    params = OmegaConf.to_container(job.config.hydra.launcher, resolve=True)
+    assert isinstance(params, dict)
+    params.pop("_target_", None)
+    return params
+
+
 def job_summary(job: PlannedJob) -> dict[str, Any]:
-    """What the snapshot records of a job."""
+    """What the snapshot records of a job: its resolved config and what its launcher asks for."""
     cfg = {k: OmegaConf.to_container(v, resolve=True) if OmegaConf.is_config(v) else v
            for k, v in job.config.items() if k != "hydra"}
     return {"index": job.index, "id": job.condition_id, "overrides": job.overrides,
-            "run_dir": str(job.run_dir), "config": cfg}
+            "run_dir": str(job.run_dir), "config": cfg, "launcher": launcher_params(job)}

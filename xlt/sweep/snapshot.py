@@ -12,6 +12,8 @@ from typing import Any, Sequence
 
 from xlt.results.store import atomic_write_json
 
+# The checkout the running code comes from (not the caller's cwd): that is what queued jobs will import.
+CODE_DIR = Path(__file__).resolve().parents[2]
 PACKAGES = ("xlt", "torch", "transformers", "peft", "lightning", "deepspeed", "wandb", "hydra-core",
             "omegaconf", "submitit", "hydra-submitit-launcher", "datasets", "statsmodels")
 
@@ -41,7 +43,7 @@ def versions() -> dict[str, str | None]:
 def write_snapshot(sweep_dir: Path, jobs: Sequence[dict[str, Any]], skipped: Sequence[str]) -> Path:
     """Write ``sweep.json`` (latest) and ``snapshots/<utc time>.json`` (history) into the sweep dir."""
     now = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
-    snap = {"created_utc": now, "argv": sys.argv, "git": git_state(), "versions": versions(),
+    snap = {"created_utc": now, "argv": sys.argv, "git": git_state(CODE_DIR), "versions": versions(),
             "python": sys.version.split()[0], "conditions": list(jobs), "skipped_finished": list(skipped)}
     atomic_write_json(sweep_dir / "snapshots" / f"{now}.json", snap)
     atomic_write_json(sweep_dir / "sweep.json", snap)
