@@ -35,6 +35,18 @@ def common_keys(data: dict[str, list[Item]]) -> list[tuple[str, int]]:
     return sorted(set.intersection(*sets)) if sets else []
 
 
+def check_parallel(data: dict[str, list[Item]]) -> None:
+    """Items with the same key must have the same gold answer in every language (Belebele is
+    parallel); a mismatch means files were aligned wrongly (e.g. by row order)."""
+    gold: dict[tuple[str, int], tuple[str, int]] = {}
+    for code, items in data.items():
+        for it in items:
+            first = gold.setdefault(it.key, (code, it.answer))
+            if first[1] != it.answer:
+                raise ValueError(f"item {it.key}: gold answer {first[1]} in {first[0]} but {it.answer} in {code}; "
+                                 "the languages are not parallel")
+
+
 def _passages(keys: list[tuple[str, int]]) -> dict[str, list[tuple[str, int]]]:
     out: dict[str, list[tuple[str, int]]] = {}
     for key in keys:
@@ -56,10 +68,19 @@ def choose_eval_keys(keys: list[tuple[str, int]], kind: str, n_eval: int, split_
     if kind == "kfold":
         return sorted(k for link in links[fold::n_folds] for k in passages[link])
     chosen: list[tuple[str, int]] = []
+    # Whole passages, skipping one that would overshoot, so n_eval is hit exactly when the
+    # 1- and 2-question passages allow it (Belebele: 100 held out, 800 left for training).
     for link in links:
-        if len(chosen) >= n_eval:
+        if len(chosen) + len(passages[link]) <= n_eval:
+            chosen.extend(passages[link])
+        if len(chosen) == n_eval:
             break
-        chosen.extend(passages[link])
+    if len(chosen) < n_eval:  # only 2-question passages left: overshoot by one question
+        rest = [link for link in links if passages[link][0] not in set(chosen)]
+        for link in rest:
+            if len(chosen) >= n_eval:
+                break
+            chosen.extend(passages[link])
     if len(chosen) < n_eval:
         raise ConfigError(f"data.n_eval={n_eval} but only {len(chosen)} parallel items exist")
     return sorted(chosen)
@@ -76,6 +97,7 @@ def make_split(data: dict[str, list[Item]], sources: list[str], targets: list[st
     language. ``n_train`` caps training items per source variant (deterministically).
     """
     involved = {code: data[code] for code in dict.fromkeys([*sources, *targets])}
+    check_parallel(involved)
     eval_keys = choose_eval_keys(common_keys({t: data[t] for t in targets}), kind, n_eval, split_seed,
                                  n_folds, fold)
     held_keys = set(eval_keys)

@@ -1,8 +1,10 @@
 """Chain-of-thought: greedy reasoning (bounded length), then label scoring after the reasoning,
-plus the answer the model states in its text (for the parse-failure rate)."""
+plus the answer the model states in its text (per-language patterns; the parse-failure rate is
+reported by ``xlt.scoring.metrics.summarize`` as ``cot_parse_rate``)."""
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Callable, Sequence
 
@@ -13,22 +15,93 @@ from xlt.scoring.labels import LabelTokens
 from xlt.scoring.scorer import Prediction, _batches, _left_pad, score_items
 
 COT_CUE = "Let's think step by step."
-# "answer is 3", "Answer: B", "الإجابة: 2", "答え：3" ... the label right after an answer word.
-ANSWER_WORDS = r"(?:answer|réponse|respuesta|cevap|الإجابة|الجواب|תשובה|መልስ|tweġiba|答え|答案|답|정답)"
+
+# Answer cues per language (ISO 639-1): the phrase a model writes right before the label it picks.
+# English is always tried too (models often reason in English whatever the prompt language).
+ANSWER_CUES: dict[str, str] = {
+    "en": r"(?:final\s+|correct\s+|right\s+)?answer(?:\s+(?:is|would\s+be|should\s+be|must\s+be))?"
+          r"|correct\s+(?:option|choice)(?:\s+is)?|I\s+(?:choose|pick|select)",
+    "fr": r"(?:la\s+)?(?:bonne\s+)?réponse(?:\s+(?:correcte|finale))?(?:\s+est)?|je\s+choisis",
+    "es": r"(?:la\s+)?respuesta(?:\s+(?:correcta|final))?(?:\s+es)?|elijo",
+    "tr": r"(?:doğru\s+)?(?:cevap|yanıt)(?:ı|ım|ımız)?(?:\s+şudur)?|doğru\s+şık",
+    "ar": r"(?:الإجابة|الاجابة|الجواب|الخيار|الاختيار)(?:\s+(?:الصحيحة|الصحيح|النهائية))?(?:\s+(?:هي|هو))?",
+    "he": r"ה?תשובה(?:\s+ה?נכונה)?(?:\s+(?:היא|הוא))?",
+    # Ge'ez is a syllabary: መልስ "answer", መልሱ "the answer" differ in the last glyph.
+    "am": r"(?:ትክክለኛው\s+)?መል(?:ሱ|ስ|ሷ)",
+    "ti": r"(?:ቅኑዕ\s+)?መል(?:ሲ|ሱ|ስ)",
+    "mt": r"(?:it-)?tweġiba(?:\s+(?:korretta|t-tajba))?(?:\s+(?:hija|hi))?",
+    "ja": r"(?:正しい)?(?:答え|回答|解答|正解)(?:は)?",
+    "ko": r"(?:정답|답|대답)(?:은|는)?",
+    "zh": r"(?:正确|正確)?(?:答案|答)(?:是|为|為)?|选择|選擇|选|選",
+}
+# Languages that also put the label first: "3番が正解", "3번이 정답", "B是正确答案", "B şıkkı doğru".
+LABEL_FIRST: dict[str, str] = {
+    "ja": r"(?:番)?\s*(?:が|は)?\s*(?:正解|正しい)",
+    "ko": r"(?:번)?\s*(?:이|가)?\s*(?:정답|맞습니다)",
+    "zh": r"\s*(?:是|为|為)\s*(?:正确|正確)(?:答案|的)?",
+    "tr": r"\s*(?:şıkkı|seçeneği)\s*doğru",
+}
+# Belebele code (ISO 639-3) -> key of the tables above.
+LANG_KEY: dict[str, str] = {
+    **{c: "ar" for c in ("arb", "acm", "apc", "ars", "ary", "arz", "ajp", "aeb", "acq", "ayl")},
+    "heb": "he", "amh": "am", "tir": "ti", "mlt": "mt", "eng": "en", "fra": "fr", "spa": "es",
+    "jpn": "ja", "kor": "ko", "zho": "zh", "cmn": "zh", "tur": "tr",
+}
+_PUNCT = r"[\s:：=*\-–—(（\[「『\"'“”«»፡፦,，]*"
+_OPTION_WORD = (r"(?:(?:option|choice|l['’]option|(?:la\s+)?opción|number|no\.|رقم|الخيار|מספר|numru|şık|"
+                r"seçenek|선택지|選択肢|选项|選項|ምርጫ)" + _PUNCT + r")?")
+_COPULA = r"(?:(?:is|est|es|هي|هو|היא|הוא|ነው|hija|は|是|为|為|은|는)" + _PUNCT + r")?"
+# Digits and letters models write in other scripts, folded to ASCII before matching.
+_FOLD = str.maketrans({**{chr(0xFF10 + i): str(i) for i in range(10)},      # full-width digits
+                       **{chr(0xFF21 + i): chr(65 + i) for i in range(26)},  # full-width capitals
+                       **{chr(0x0660 + i): str(i) for i in range(10)},      # Arabic-Indic digits
+                       **{chr(0x06F0 + i): str(i) for i in range(10)},      # Extended Arabic-Indic
+                       **{chr(0x1369 + i): str(i + 1) for i in range(9)}})  # Ethiopic ፩..፱
+# Native letters for A-D after an answer cue (Arabic abjad order, Hebrew alef-bet).
+_NATIVE_LETTERS = {"ar": ("أ", "ب", "ج", "د"), "he": ("א", "ב", "ג", "ד")}
 
 
-def stated_answer(text: str, labels: Sequence[str]) -> int | None:
-    """The label the reasoning states (1..4), or None when it cannot be parsed."""
-    alt = "|".join(re.escape(lab) for lab in labels)
-    hits = re.findall(rf"{ANSWER_WORDS}\s*(?:is|est|es|:|：|=)?\s*\(?({alt})\b", text, flags=re.I)
-    if hits:
-        return labels.index(hits[-1].upper() if hits[-1].upper() in labels else hits[-1]) + 1
-    return None
+def lang_key(code: str | None) -> str:
+    """The cue-table key of a Belebele code ('arb_Arab' -> 'ar'); English when unknown."""
+    if not code:
+        return "en"
+    return LANG_KEY.get(code.split("_")[0], "en")
+
+
+@functools.lru_cache(maxsize=64)
+def _patterns(key: str, labels: tuple[str, ...]) -> list[tuple[re.Pattern, dict[str, int]]]:
+    values = {lab: k + 1 for k, lab in enumerate(labels)}
+    if labels == ("A", "B", "C", "D") and key in _NATIVE_LETTERS:
+        values.update({ch: k + 1 for k, ch in enumerate(_NATIVE_LETTERS[key])})
+    alt = "|".join(re.escape(v) for v in sorted(values, key=len, reverse=True))
+    label = rf"(?-i:(?P<label>{alt}))(?![0-9A-Za-z])"
+    out = []
+    for k in dict.fromkeys([key, "en"]):
+        cue = ANSWER_CUES[k]
+        out.append((re.compile(rf"(?:{cue}){_PUNCT}{_COPULA}{_OPTION_WORD}{label}", re.I), values))
+        if k in LABEL_FIRST:
+            first = rf"(?<![0-9A-Za-z])(?-i:(?P<label>{alt})){LABEL_FIRST[k]}"
+            out.append((re.compile(first, re.I), values))
+    return out
+
+
+def stated_answer(text: str, labels: Sequence[str], lang: str | None = None) -> int | None:
+    """The label (1..4) the reasoning states last, or None when no answer pattern matches.
+
+    ``lang`` is a Belebele code ('arb_Arab'); its cues are tried together with English ones.
+    """
+    folded = text.translate(_FOLD)
+    best: tuple[int, int] | None = None  # (end position, answer)
+    for pattern, values in _patterns(lang_key(lang), tuple(labels)):
+        for m in pattern.finditer(folded):
+            if best is None or m.end() > best[0]:
+                best = (m.end(), values[m.group("label")])
+    return best[1] if best else None
 
 
 def generate_reasoning(model, tok, prompts: list[str], chat_template: bool, max_new_tokens: int,
                        batch_size: int = 4) -> list[str]:
-    """Greedy continuations of each prompt (left-padded batches)."""
+    """Greedy continuations of each prompt (left-padded, length-sorted batches)."""
     import torch
 
     enc = [encode_prompt(tok, p, chat_template) for p in prompts]
@@ -44,16 +117,25 @@ def generate_reasoning(model, tok, prompts: list[str], chat_template: bool, max_
     return [out[i] for i in range(len(enc))]
 
 
+def cot_prompts(tok, items: Sequence[Item], fmt: PromptFormat, chat_template: bool,
+                reasoning: Sequence[str] | None = None) -> list[str]:
+    """The reasoning prompts (cue appended), or with ``reasoning`` the label-scoring prompts after it."""
+    heads = [prompt_text(tok, it, fmt, chat_template)[: -len("Answer:")] + COT_CUE for it in items]
+    if reasoning is None:
+        return heads
+    return [h + r + "\nAnswer:" for h, r in zip(heads, reasoning)]
+
+
 def score_cot(model, tok, items: Sequence[Item], fmt: PromptFormat, labels: LabelTokens, *,
               chat_template: bool, max_new_tokens: int, batch_size: int = 8,
               progress: Callable[[int], None] | None = None) -> list[Prediction]:
-    """Reason first, then score the labels after ``<reasoning>\\nAnswer:``."""
-    bases = [prompt_text(tok, it, fmt, chat_template) for it in items]
-    heads = [b[: -len("Answer:")] + COT_CUE for b in bases]
-    reasoning = generate_reasoning(model, tok, heads, chat_template, max_new_tokens)
-    prompts = [h + r + "\nAnswer:" for h, r in zip(heads, reasoning)]
+    """Reason first (greedy, at most ``max_new_tokens``), then score the labels after
+    ``<reasoning>\\nAnswer:``; each prediction's ``extra`` holds ``cot_text`` and ``stated_answer``."""
+    reasoning = generate_reasoning(model, tok, cot_prompts(tok, items, fmt, chat_template), chat_template,
+                                   max_new_tokens, batch_size)
+    prompts = cot_prompts(tok, items, fmt, chat_template, reasoning)
     preds = score_items(model, tok, items, fmt, chat_template=chat_template, batch_size=batch_size,
                         labels=labels, prompts=prompts, progress=progress)
-    for p, r in zip(preds, reasoning):
-        p.extra = {"cot_text": r, "stated_answer": stated_answer(r, fmt.labels)}
+    for p, it, r in zip(preds, items, reasoning):
+        p.extra = {"cot_text": r, "stated_answer": stated_answer(r, fmt.labels, it.lang)}
     return preds

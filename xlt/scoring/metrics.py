@@ -30,9 +30,13 @@ def summarize(preds: Sequence[Prediction], condition: dict[str, Any]) -> dict[st
         lo, hi = wilson(k, len(rows))
         entry: dict[str, Any] = {"accuracy": k / len(rows), "n": len(rows), "ci95": [lo, hi],
                                  "method": rows[0].method}
-        stated = [p.extra.get("stated_answer") for p in rows if "stated_answer" in p.extra]
+        stated = [(p.extra.get("stated_answer"), p.pred) for p in rows if "stated_answer" in p.extra]
         if stated:
-            entry["cot_parse_rate"] = sum(s is not None for s in stated) / len(stated)
+            parsed = [(s, pred) for s, pred in stated if s is not None]
+            entry["cot_parse_rate"] = len(parsed) / len(stated)
+            entry["cot_parse_failure_rate"] = 1 - entry["cot_parse_rate"]
+            # how often the stated answer is the label the scorer picked after the reasoning
+            entry["cot_stated_agrees"] = (sum(s == pred for s, pred in parsed) / len(parsed)) if parsed else None
         lang_info = LANGUAGES.get(lang)
         entry["family"] = lang_info.family if lang_info else None
         entry["semitic"] = bool(lang_info and lang_info.semitic)

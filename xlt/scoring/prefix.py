@@ -65,13 +65,19 @@ def plan_groups(enc: Sequence[Sequence[int]], keys: Sequence[Hashable],
 
 
 def batch_groups(groups: list[Group], enc: Sequence[Sequence[int]], batch_size: int) -> list[list[Group]]:
-    """Length-sorted batches (longest prefix first) of at most ``batch_size`` questions each."""
-    order = sorted(groups, key=lambda g: (-g.split, -max(len(enc[i]) for i in g.members)))
+    """Length-sorted batches (longest prefix first) of at most ``batch_size`` questions each.
+
+    A group larger than ``batch_size`` is cut into chunks that keep its split (each chunk still
+    shares its prefix; with ``batch_size`` 1 nothing is shared).
+    """
+    size = max(1, batch_size)
+    chunks = [Group(g.members[k:k + size], g.split) for g in groups for k in range(0, len(g.members), size)]
+    order = sorted(chunks, key=lambda g: (-g.split, -max(len(enc[i]) for i in g.members)))
     batches: list[list[Group]] = []
     current: list[Group] = []
     count = 0
     for g in order:
-        if current and count + len(g.members) > batch_size:
+        if current and count + len(g.members) > size:
             batches.append(current)
             current, count = [], 0
         current.append(g)

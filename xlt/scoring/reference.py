@@ -13,15 +13,20 @@ from xlt.scoring.encode import encode_prompt, prompt_text
 from xlt.scoring.labels import resolve_labels
 
 
-def naive_logprobs(model, tok, item: Item, fmt: PromptFormat, chat_template: bool = False) -> list[float]:
-    """log P(prefix+label | prompt) for each of the four labels, each from its own forward pass."""
+def naive_logprobs(model, tok, item: Item, fmt: PromptFormat, chat_template: bool = False,
+                   prompt: str | None = None) -> list[float]:
+    """log P(prefix+label | prompt) for each of the four labels, each from its own forward pass.
+
+    ``prompt`` overrides the rendered prompt text (as ``score_items(prompts=...)`` does for CoT).
+    """
     import torch
 
     labels = resolve_labels(tok, fmt.labels)
-    prompt = encode_prompt(tok, prompt_text(tok, item, fmt, chat_template), chat_template)
+    text = prompt if prompt is not None else prompt_text(tok, item, fmt, chat_template)
+    prompt_ids = encode_prompt(tok, text, chat_template)
     out = []
     for cont in labels.continuations:
-        ids = torch.tensor([prompt + list(cont)])
+        ids = torch.tensor([prompt_ids + list(cont)])
         with torch.no_grad():
             logits = model(input_ids=ids, use_cache=False).logits.float()
         logp = torch.log_softmax(logits[0, :-1], dim=-1)
