@@ -95,6 +95,17 @@ def make_trainer(cfg: DictConfig, run_dir: Path, loggers: list, callbacks: Seque
     return L.Trainer(**{**trainer_kwargs, **kwargs})
 
 
+def _total_steps(loader: ResumableLoader, regime: DictConfig, max_steps: int):
+    """Optimizer steps of the whole run, read lazily (the loader's length depends on the world size)."""
+
+    def total() -> int:
+        per_epoch = -(-len(loader) // int(regime.grad_accum))
+        steps = per_epoch * int(regime.epochs)
+        return min(steps, max_steps) if max_steps and max_steps > 0 else steps
+
+    return total
+
+
 def finetune(cfg: DictConfig, model, tok, train_items: Sequence[Item], fmt: PromptFormat,
              labels: LabelTokens, run_dir: Path, loggers: list | None = None,
              passages: Sequence[str] | None = None, *, callbacks: Sequence = (), **trainer_overrides: Any):
@@ -114,9 +125,10 @@ def finetune(cfg: DictConfig, model, tok, train_items: Sequence[Item], fmt: Prom
     examples = build_examples(tok, train_items, fmt, labels, chat_template=bool(cfg.model.chat_template),
                               max_length=int(regime.max_length), passages=passages)
     loader = train_loader(examples, regime, tok.pad_token_id, seed)
-    opt_kwargs = dict(lr=float(regime.lr), weight_decay=float(regime.weight_decay),
-                      warmup_ratio=float(regime.warmup_ratio), seed=seed,
-                      optimizer=str(cfg.strategy.get("optimizer", "adamw")))
+    opt_kwargs: dict[str, Any] = dict(lr=float(regime.lr), weight_decay=float(regime.weight_decay),
+                                      warmup_ratio=float(regime.warmup_ratio), seed=seed,
+                                      optimizer=str(cfg.strategy.get("optimizer", "adamw")),
+                                      total_steps=_total_steps(loader, regime, trainer_overrides.get("max_steps", -1)))
     factory = None
     if zero_stage(cfg.strategy) == 3:
         if model is not None:

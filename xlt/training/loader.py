@@ -38,6 +38,8 @@ class BucketBatchSampler:
         self.epoch = 0
         self.consumed = 0   # batches of this epoch already trained on (advanced by BatchCounter)
         self._skip = 0      # batches to skip at the next __iter__ (set when resuming)
+        # Lightning calls set_epoch on `loader.batch_sampler.sampler`, not on the batch sampler itself.
+        self.sampler = self
 
     def global_batches(self, epoch: int) -> list[list[int]]:
         """Every rank's batches of one epoch, in order (deterministic in seed and epoch)."""
@@ -61,9 +63,9 @@ class BucketBatchSampler:
             self.epoch, self.consumed = epoch, 0
 
     def __iter__(self) -> Iterator[list[int]]:
-        batches = self.rank_batches(self.epoch)[self._skip:]
-        self._skip = 0
-        return iter(batches)
+        # A generator: the plan is read at the first batch, after Lightning has set the epoch.
+        skip, self._skip = self._skip, 0
+        yield from self.rank_batches(self.epoch)[skip:]
 
     def __len__(self) -> int:
         _, world = _dist_rank_world()

@@ -20,7 +20,7 @@ class LoRAModule(L.LightningModule):
 
     def __init__(self, model: torch.nn.Module | None = None, lr: float = 2e-4, weight_decay: float = 0.0,
                  warmup_ratio: float = 0.0, *, factory: Callable[[], torch.nn.Module] | None = None,
-                 seed: int = 0, optimizer: str = "adamw") -> None:
+                 seed: int = 0, optimizer: str = "adamw", total_steps: Callable[[], int] | None = None) -> None:
         super().__init__()
         if model is None and factory is None:
             raise ValueError("LoRAModule needs a model or a factory")
@@ -29,6 +29,7 @@ class LoRAModule(L.LightningModule):
         self.lr, self.weight_decay, self.warmup_ratio = lr, weight_decay, warmup_ratio
         self.seed = seed
         self.optimizer_name = optimizer
+        self.total_steps = total_steps
         # Checkpoints hold only the trainable (LoRA) weights; the frozen base reloads from its source.
         self.strict_loading = False
 
@@ -77,7 +78,10 @@ class LoRAModule(L.LightningModule):
             opt = DeepSpeedCPUAdam(params, lr=self.lr, weight_decay=self.weight_decay, adamw_mode=True)
         else:
             opt = torch.optim.AdamW(params, lr=self.lr, weight_decay=self.weight_decay)
-        total = max(1, int(self.trainer.estimated_stepping_batches))
+        # trainer.estimated_stepping_batches would set up (and iterate) the train loader before a
+        # checkpoint is restored, so a resumable loader's position would never be loaded.
+        total = self.total_steps() if self.total_steps else int(self.trainer.estimated_stepping_batches)
+        total = max(1, total)
         warmup = int(math.ceil(self.warmup_ratio * total))
 
         def schedule(step: int) -> float:  # linear warmup, then linear decay to 10 %
