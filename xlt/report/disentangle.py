@@ -109,6 +109,7 @@ def _matrix(g: pd.DataFrame, targets: list[str]) -> pd.DataFrame:
     if g["model"].nunique() > 1:
         parts += [wide(m).assign(model=name) for name, m in g.groupby("model", sort=False)]
     out = pd.concat(parts, ignore_index=True)
+    out.columns.name = None  # else the pivot's "target" label becomes an extra header cell in HTML
     return out[["model", "regime", "source", *[c for c in out.columns if c not in ("model", "regime", "source")]]]
 
 
@@ -129,19 +130,22 @@ def _pairs(g: pd.DataFrame, variants: dict[str, tuple[str, ...]]) -> pd.DataFram
 
 def _stats_frame(a: pd.DataFrame, pairs: pd.DataFrame, variants: dict[str, tuple[str, ...]], col: str,
                  predictor: str) -> pd.DataFrame:
-    """Cell counts in the shape :func:`xlt.stats.disentangle` reads (sources pooled over seeds)."""
-    def cells(df: pd.DataFrame, regime: str, by: list[str]) -> pd.DataFrame:
-        c = df.groupby(by, as_index=False, sort=False).agg(n_correct=("n_correct", "sum"), n_items=("n", "sum"))
-        return c.assign(regime=regime)
+    """One row per condition x target, in the shape :func:`xlt.stats.disentangle` reads.
 
-    base = cells(a[a["regime"] == BASE], BASE, ["model", "target"]).assign(source=None)
+    Counts are never pooled across conditions: the chance-corrected logit has an O(1/n) floor
+    adjustment that cancels in a difference only when both cells have the same n. disentangle() turns
+    each row into a logit and AVERAGES logits over duplicates (seeds; the format-only runs of several
+    sources, which all become the source-free format reference).
+    """
+    def cells(df: pd.DataFrame, regime: str) -> pd.DataFrame:
+        return df[["model", "source", "target", "n_correct", "n"]].rename(columns={"n": "n_items"}).assign(regime=regime)
+
+    base = cells(a[a["regime"] == BASE], BASE).assign(source=None)
     fmt_rows = a[a["regime"] == FMT]
     fmt_rows = fmt_rows[[t not in variants[s] for s, t in zip(fmt_rows["source"], fmt_rows["target"])]]
-    if fmt_rows.empty:  # no format-only runs: zero_shot is the reference (target FE absorb it either way)
-        fmt = base.assign(regime=FMT)
-    else:
-        fmt = cells(fmt_rows, FMT, ["model", "target"]).assign(source=None)
-    ft = cells(a[a["regime"] == FT], FT, ["model", "source", "target"])
+    # no format-only runs: zero_shot is the reference (the target effects absorb it either way)
+    fmt = base.assign(regime=FMT) if fmt_rows.empty else cells(fmt_rows, FMT).assign(source=None)
+    ft = cells(a[a["regime"] == FT], FT)
     use = pairs.loc[~pairs["in_language"] & pairs[col].notna(), ["source", "target", col]]
     ft = ft.merge(use.rename(columns={col: predictor}), on=["source", "target"], how="inner")
     other = "relatedness" if predictor == "related" else "related"
@@ -213,12 +217,14 @@ def estimate(acc: pd.DataFrame, conds: pd.DataFrame, alpha: float = 0.05) -> Dis
             "every gain needs the zero_shot baseline: re-run the sweep with regime=zero_shot added "
             "(finished conditions are skipped)"])
     g = _gain_points(a)
-    targets = list(dict.fromkeys(a["target"]))
+    # the sweep's own target order (metrics.json stores languages sorted by code)
+    configured = [t for ts in conds.get("targets", pd.Series(dtype=object)) for t in ts]
+    targets = list(dict.fromkeys([*(t for t in configured if t in set(a["target"])), *a["target"]]))
     matrix = _matrix(g, targets) if not g.empty else pd.DataFrame()
     pairs = _pairs(g, variants) if not g.empty else pd.DataFrame()
     rows: list[dict[str, object]] = []
-    if pairs.empty or not (a["regime"] == FT).any():
-        missing.append("relatedness and format effects need finetune conditions with a zero_shot baseline")
+    if pairs.empty:
+        missing.append("relatedness and format effects need trained conditions with a zero_shot baseline")
         return Disentangled(pd.DataFrame(), pairs, matrix, missing)
 
     base_logit = float(np.mean(chance_logit(a.loc[a["regime"] == BASE, "n_correct"], a.loc[a["regime"] == BASE, "n"])))
@@ -226,12 +232,16 @@ def estimate(acc: pd.DataFrame, conds: pd.DataFrame, alpha: float = 0.05) -> Dis
         missing.append("format effect: needs the finetune_format regime (regime=zero_shot,finetune,finetune_format)")
     else:
         fmt_est, n_fmt = _format_effect(a, pairs, variants, alpha)
-        if fmt_est is None:
+        if fmt_est is not None and not fmt_est.se > 1e-9:
+            missing.append("format effect: degenerate (the format-only gain is identical on every target)")
+        elif fmt_est is None:
             missing.append(f"format effect: needs >= 2 targets with format-only and zero_shot results (have {n_fmt})")
         else:
             rows.append(_row("format", "finetune_format - zero_shot", fmt_est, base_logit, 0))
     fmt_logit = base_logit + (rows[0]["estimate"] if rows else 0.0)
-    for name, col, predictor, contrast in PREDICTORS:
+    if not (a["regime"] == FT).any():
+        missing.append("relatedness: needs the finetune regime from >= 2 sources")
+    for name, col, predictor, contrast in PREDICTORS if (a["regime"] == FT).any() else ():
         f = _stats_frame(a, pairs, variants, col, predictor)
         ft = f[f["regime"] == FT]
         n_t = ft["target"].nunique()
@@ -242,6 +252,9 @@ def estimate(acc: pd.DataFrame, conds: pd.DataFrame, alpha: float = 0.05) -> Dis
             missing.append(f"relatedness by {name}: {why}")
             continue
         res = disentangle(f, predictor, alpha)
+        if not res.relatedness_effect.se > 1e-9:  # e.g. every gain identical (a model that never moved)
+            missing.append(f"relatedness by {name}: degenerate fit (the gains do not vary across pairs)")
+            continue
         rows.append(_row(f"relatedness ({name})", contrast, res.relatedness_effect, fmt_logit,
                          len(ft.drop_duplicates(["source", "target"]))))
     effects = pd.DataFrame(rows)
@@ -253,8 +266,9 @@ def _answer(effects: pd.DataFrame, pairs: pd.DataFrame, alpha: float) -> str:
     if effects.empty:
         return ""
     tr = pairs[~pairs["in_language"]]
-    parts = [f"Mean transfer gain over zero-shot: finetune {tr['gain_points'].mean():+.1f} points, "
-             f"finetune_format {tr['format_gain_points'].mean():+.1f} points (means over transfer pairs)."]
+    means = [f"{r} {tr[c].mean():+.1f} points" for r, c in ((FT, "gain_points"), (FMT, "format_gain_points"))
+             if tr[c].notna().any()]
+    parts = [f"Mean transfer gain over zero-shot: {', '.join(means)} (means over transfer pairs)."]
     for _, e in effects.iterrows():
         parts.append(f"{e['effect']}: {e['estimate']:+.3f} logits, {1 - alpha:.0%} CI [{e['ci_low']:+.3f}, "
                      f"{e['ci_high']:+.3f}] (~{e['points_at_ref']:+.1f} points, [{e['points_ci_low']:+.1f}, "
