@@ -193,3 +193,20 @@ def test_applies_only_to_the_design_and_says_what_is_missing():
     no_fmt = dis.estimate(acc[acc["regime"] != "finetune_format"], conds[conds["regime"] != "finetune_format"])
     assert "format" not in set(no_fmt.effects["effect"]) and "relatedness (genus)" in set(no_fmt.effects["effect"])
     assert any("finetune_format" in m for m in no_fmt.missing)
+
+
+def test_in_language_pairs_are_left_out_and_clusters_counted_right():
+    """Source arb_Arab is also a target: arb_Arab -> arb_Arab is in-language (never transfer), which leaves
+    target arb_Arab one transfer source, so it drops out of the relatedness fit — and out of its cluster
+    count (xlt.stats.disentangle takes G from the reference rows; fed all targets it would say 7)."""
+    spec = MatrixSpec(sources=("arb_Arab", "fra_Latn"), targets=("arb_Arab", "heb_Hebr", "amh_Ethi", "mlt_Latn",
+                                                                  "spa_Latn", "ita_Latn", "por_Latn"))
+    cells = simulate_matrix(spec, seed=2, level="cells")
+    d = dis.estimate(*tables(cells))
+    pairs = d.pairs.set_index(["source", "target"])
+    assert pairs.loc[("arb_Arab", "arb_Arab"), "in_language"] and not pairs.loc[("fra_Latn", "arb_Arab"), "in_language"]
+    g, f = _effect(d, "relatedness (genus)"), _effect(d, "format")
+    assert f["n_targets"] == 7 and g["n_targets"] == 6 and g["df"] == 5 and g["n_pairs"] == 12
+    ref = disentangle(cells[cells["target"] != "arb_Arab"], predictor="related")
+    assert g["estimate"] == pytest.approx(ref.relatedness_effect.estimate, abs=1e-9)
+    assert (g["ci_low"], g["ci_high"]) == pytest.approx(ref.relatedness_effect.ci, abs=1e-9)

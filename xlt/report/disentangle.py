@@ -155,6 +155,10 @@ def _stats_frame(a: pd.DataFrame, pairs: pd.DataFrame, variants: dict[str, tuple
     n_src = ft.groupby("target")["source"].nunique()
     ft = ft[ft["target"].map(n_src) >= 2]
     out = pd.concat([base, fmt], ignore_index=True).assign(related=np.nan, relatedness=np.nan)
+    if not ft.empty:
+        # disentangle() takes its cluster count (G, df = G - 1, the CR1 factor) from the targets of the
+        # zero_shot/format rows: keep exactly the relatedness fit's targets there, or G is overstated.
+        out = out[out["target"].isin(set(ft["target"]))]
     return pd.concat([out, ft], ignore_index=True)
 
 
@@ -179,7 +183,7 @@ def _format_effect(a: pd.DataFrame, pairs: pd.DataFrame, variants: dict[str, tup
 
     from xlt.stats import EffectEstimate, matrix_cells
 
-    frame = _stats_frame(a, pairs.assign(none=0.0), variants, "none", "related")
+    frame = _stats_frame(a, pairs.assign(none=np.nan), variants, "none", "related")  # no finetune rows
     cells = matrix_cells(frame[frame["regime"] != FT], CHANCE)
     wide = cells.pivot_table(index=["model", "target"], columns="regime", values="logit")
     per_target = (wide[FMT] - wide[BASE]).dropna().groupby("target").mean()
