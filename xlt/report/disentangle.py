@@ -302,7 +302,8 @@ def heatmap(matrix: pd.DataFrame, pairs: pd.DataFrame) -> bytes | None:
             for j, t in enumerate(targets):
                 v = p.iloc[i, j]
                 if not pd.isna(v):
-                    ax.text(j, i, f"{v:.0f}", ha="center", va="center", fontsize=7)
+                    ax.text(j, i, f"{v:.0f}", ha="center", va="center", fontsize=7,
+                            color="white" if abs(v) > 0.6 * vmax else "black")
                 if (s, t) in info.index and bool(info.loc[(s, t), "in_language"]):
                     ax.add_patch(plt.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, lw=1.5, ec="black"))
                 elif (s, t) in info.index and info.loc[(s, t), "related_genus"] == 1.0:
