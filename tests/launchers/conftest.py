@@ -101,3 +101,11 @@ def slurm_cluster():
     if not already_up:
         down = cluster.script_cmd("down")
         assert down.returncode == 0, down.stderr
+
+
+@pytest.fixture(scope="session")
+def reference_sweep(tmp_path_factory) -> Path:
+    """The uninterrupted local reference sweep (same directory as tests/sweep's fixture: run once)."""
+    from xlt.sweep.testing import reference_sweep
+
+    return reference_sweep(tmp_path_factory.getbasetemp() / "xlt-reference")

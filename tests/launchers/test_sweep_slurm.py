@@ -1,0 +1,123 @@
+"""Sweeps through hydra/launcher=slurm on the local cluster: a 2 x 2 study, a requeued job that
+resumes from its checkpoint, a cancelled job that ends the sweep clearly, validation before sbatch."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from xlt.results.store import finished
+from xlt.sweep.testing import (SMALL, assert_same_results, checkpoint_step, read_results, run_cli, start_cli,
+                               wait_for)
+
+pytestmark = pytest.mark.slurm
+# The private cluster's partition/account; poll the queue often (tests wait on a few short jobs).
+SLURM = ("hydra/launcher=slurm", "cluster=slurm_local", "hydra.sweeper.poll_s=2")
+
+
+def _submitted(log: str) -> dict[str, str]:
+    """condition id -> SLURM job id, from the sweeper's 'submitted <jobs>: <conditions>' lines."""
+    out: dict[str, str] = {}
+    for jobs, conds in re.findall(r"submitted (\S[^:]*): (.+)$", log, flags=re.M):
+        out.update(zip(conds.split(", "), jobs.split(", ")))
+    return out
+
+
+def _sacct(cluster, job: str, *fields: str, duplicates: bool = False) -> list[list[str]]:
+    args = ["sacct", "-j", job, "-X", "-n", "-P", "-o", ",".join(fields)] + (["-D"] if duplicates else [])
+    return [ln.split("|") for ln in cluster.run(*args).stdout.splitlines() if ln.strip()]
+
+
+@pytest.mark.slow
+def test_slurm_sweep_2x2(slurm_cluster, tmp_path):
+    """Four conditions as one throttled array, each with its model's resources; all four results."""
+    args = ["sweep_name=s", *SLURM, "hydra.launcher.array_parallelism=1", "model=tiny,tiny_llama",
+            "regime=zero_shot,finetune", "logger=none", "data.n_eval=4", "targets=[arb_Arab,heb_Hebr]",
+            "regime.epochs=1", "data.n_train=1", "regime.batch_size=2"]
+    proc = run_cli(args, tmp_path, env=slurm_cluster.env)
+    sweep = tmp_path / "s"
+    results = read_results(sweep)
+    assert len(results) == 4
+    assert all(set(r["metrics"]["accuracy"]) == {"arb_Arab", "heb_Hebr"} for r in results.values())
+    jobs = _submitted(proc.stdout + proc.stderr)
+    assert sorted(jobs) == sorted(results) and len({j.split("_")[0] for j in jobs.values()}) == 1  # one array
+    for job in jobs.values():
+        # the result pickle comes a moment before the task ends: wait for accounting to catch up
+        slurm_cluster.wait_state(job, {"COMPLETED"}, timeout=30)
+        assert _sacct(slurm_cluster, job, "Partition", "Account") == [["xlt", "xlt"]]   # cluster=slurm_local
+    [script] = {p.read_text() for p in sweep.glob(".submitit/*/*_submission.sh")}
+    assert "#SBATCH --array=0-3%1" in script                          # array_parallelism throttles
+    assert "#SBATCH --ntasks-per-node=1" in script and "#SBATCH --requeue" in script
+    assert "#SBATCH --cpus-per-task=2" in script and "#SBATCH --mem=4GB" in script   # model.resources
+
+
+@pytest.mark.slow
+def test_requeued_job_resumes_from_its_checkpoint(slurm_cluster, tmp_path, reference_sweep):
+    """`scontrol requeue` mid fine-tuning: the job restarts, restores last.ckpt (step k > 0) and ends
+    with the same result as the uninterrupted local run of the same condition."""
+    sweep = tmp_path / "rq"
+    proc = start_cli(["sweep_name=rq", *SLURM, *SMALL, "regime=finetune"], tmp_path, tmp_path / "sweep.log",
+                     env=slurm_cluster.env)
+    try:
+        ckpt = lambda: next(sweep.glob("*-finetune-*/checkpoints/last.ckpt"), None)  # noqa: E731
+        wait_for(lambda: ckpt() is not None, 180, "a checkpoint of the running job", proc)
+        [(cid, job)] = _submitted((tmp_path / "sweep.log").read_text()).items()
+        slurm_cluster.run("scontrol", "requeue", job)
+        # Read the checkpoint while the job waits to restart: exactly what the restart resumes from.
+        wait_for(lambda: slurm_cluster.run("squeue", "-h", "-j", job, "-o", "%T", check=False).stdout.strip()
+                 == "PENDING", 60, "the requeued job to be pending")
+        step = checkpoint_step(ckpt())
+        assert proc.wait(timeout=240) == 0, (tmp_path / "sweep.log").read_text()[-4000:]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert 0 < step < 12, step
+    slurm_cluster.wait_state(job, {"COMPLETED"}, timeout=30)
+    states = [s for (s,) in _sacct(slurm_cluster, job, "State", duplicates=True)]
+    assert states[0] == "REQUEUED" and states[-1] == "COMPLETED", states
+    joblog = "".join(p.read_text() for p in sweep.glob(f".submitit/{job}/*_log.*"))
+    assert joblog.count("Starting with JobEnvironment") == 2
+    assert "Restoring states from the checkpoint path at" in joblog
+    assert checkpoint_step(ckpt()) == 12                              # no step trained twice
+    want = read_results(reference_sweep)
+    assert_same_results(read_results(sweep), {cid: want[cid]})
+
+
+def test_cancelled_job_ends_the_sweep_with_its_name(slurm_cluster, tmp_path):
+    """`scancel` one task of a 2-task array: the sweep waits for the other, exits non-zero soon after,
+    names the cancelled condition; the other result is on disk."""
+    sweep = tmp_path / "cx"
+    # One CPU each: both tasks run side by side on the 2-core node.
+    proc = start_cli(["sweep_name=cx", *SLURM, *SMALL, "regime=zero_shot,finetune", "model.resources.cpus_per_task=1"],
+                     tmp_path, tmp_path / "sweep.log", env=slurm_cluster.env)
+    try:
+        wait_for(lambda: any(sweep.glob("*-finetune-*/condition.json")), 180, "the fine-tuning job to start", proc)
+        jobs = _submitted((tmp_path / "sweep.log").read_text())
+        [(victim, job)] = [(c, j) for c, j in jobs.items() if "-finetune-" in c]
+        slurm_cluster.run("scancel", job)
+        cancelled_at = time.monotonic()
+        rc = proc.wait(timeout=120)
+        took = time.monotonic() - cancelled_at
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    log = (tmp_path / "sweep.log").read_text()
+    assert rc != 0 and took < 60, (rc, took, log[-3000:])
+    tail = log.split("SweepFailed")[-1]
+    assert "1 of 2 conditions failed" in tail and victim in tail and f"SLURM job {job} ended CANCELLED" in tail
+    [other] = [c for c in jobs if c != victim]
+    assert [s.dir.name for s in finished(sweep)] == [other]
+
+
+def test_invalid_condition_submits_nothing(slurm_cluster, tmp_path):
+    """Validation runs before sbatch: one bad condition, no job reaches the queue."""
+    since = time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(time.time() - 1))
+    proc = run_cli(["sweep_name=v", *SLURM, "regime=zero_shot,finetune", "data.split=kfold", "data.fold=0,9"],
+                   tmp_path, env=slurm_cluster.env, check=False)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0 and "nothing was launched" in out and "data.fold" in out, out[-3000:]
+    assert not (tmp_path / "v" / ".submitit").exists()
+    lines = slurm_cluster.run("sacct", "-X", "-n", "-P", "-S", since, "-o", "JobID,SubmitLine").stdout
+    assert str(tmp_path) not in lines                                # sacct: no job from this sweep
