@@ -121,3 +121,12 @@ def test_invalid_condition_submits_nothing(slurm_cluster, tmp_path):
     assert not (tmp_path / "v" / ".submitit").exists()
     lines = slurm_cluster.run("sacct", "-X", "-n", "-P", "-S", since, "-o", "JobID,SubmitLine").stdout
     assert str(tmp_path) not in lines                                # sacct: no job from this sweep
+
+
+def test_refused_submission_is_reported_per_condition(slurm_cluster, tmp_path):
+    """sbatch refuses the job (unknown partition): the sweep names the condition and sbatch's reason."""
+    proc = run_cli(["sweep_name=p", *SLURM, "hydra.launcher.partition=nope", "logger=none", "regime=zero_shot"],
+                   tmp_path, env=slurm_cluster.env, check=False)
+    tail = (proc.stdout + proc.stderr).split("SweepFailed")[-1]
+    assert proc.returncode != 0 and "1 of 1 conditions failed" in tail
+    assert "submission failed" in tail and "invalid partition specified: nope" in tail, tail[-2000:]

@@ -124,6 +124,7 @@ def _submitit_batch(launcher: Any, chunk: Sequence[PlannedJob], poll_s: float,
     sweep_dir.mkdir(parents=True, exist_ok=True)
     log.info("submitit '%s': submitting %d conditions (sweep dir %s)", launcher._EXECUTOR, len(chunk), sweep_dir)
     jobs: list[Any] = [None] * len(chunk)
+    outcomes: dict[int, Outcome] = {}
     for params, members in launcher_groups(chunk):
         args = []
         for i in members:
@@ -132,18 +133,23 @@ def _submitit_batch(launcher: Any, chunk: Sequence[PlannedJob], poll_s: float,
             # What hydra-submitit-launcher passes; the launcher object itself is the pickled callable.
             args.append((list(job.overrides), "hydra.sweep.dir", job.index, f"job_id_for_{job.index}",
                          Singleton.get_state()))
-        submitted = _executor(launcher._EXECUTOR, params).map_array(launcher, *zip(*args))
+        try:
+            submitted = _executor(launcher._EXECUTOR, params).map_array(launcher, *zip(*args))
+        except Exception as err:  # noqa: BLE001 - sbatch refused this group (partition, account, limits)
+            for i in members:
+                outcomes[i] = Outcome(chunk[i], f"submission failed: {_first_line(err)}")
+            on_finished(len(members))
+            continue
         for i, sj in zip(members, submitted):
             jobs[i] = sj
         log.info("submitted %s: %s", ", ".join(sj.job_id for sj in submitted),
                  ", ".join(chunk[i].condition_id for i in members))
 
-    outcomes: dict[int, Outcome] = {}
     last_poll = time.monotonic()
     while len(outcomes) < len(jobs):
         # submitit backs its own sacct polling off to 10 minutes; ask the queue at least every poll_s.
         if time.monotonic() - last_poll >= poll_s:
-            watcher = getattr(jobs[0], "watcher", None)
+            watcher = next((getattr(sj, "watcher", None) for sj in jobs if sj is not None), None)
             if watcher is not None:
                 watcher.update()
             last_poll = time.monotonic()
