@@ -255,9 +255,10 @@ def estimate(acc: pd.DataFrame, conds: pd.DataFrame, alpha: float = 0.05) -> Dis
                    "is related to all sources or to none); add a source from another family, e.g. lang=ar,he,en,ja")
             missing.append(f"relatedness by {name}: {why}")
             continue
-        res = disentangle(f, predictor, alpha)
-        if not res.relatedness_effect.se > 1e-9:  # e.g. every gain identical (a model that never moved)
-            missing.append(f"relatedness by {name}: degenerate fit (the gains do not vary across pairs)")
+        try:
+            res = disentangle(f, predictor, alpha)
+        except ValueError as err:  # e.g. every gain identical (a model that never moved)
+            missing.append(f"relatedness by {name}: {err}")
             continue
         rows.append(_row(f"relatedness ({name})", contrast, res.relatedness_effect, fmt_logit,
                          len(ft.drop_duplicates(["source", "target"]))))

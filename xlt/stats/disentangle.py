@@ -129,15 +129,21 @@ def disentangle(
     # target fixed effects: they are nested in the clusters, and counting them
     # (statsmodels' default) inflates the variance by ~50 % here and makes the
     # interval conservative (Cameron & Miller 2015, sec. VI.B).
+    # Clusters are the targets of *this* fit (in-language exclusions may drop some format targets).
+    g = int(pairs["target"].nunique())
     n_obs, k_all = X.shape
-    k_eff = k_all - n_t + 1
-    factor = n_t / (n_t - 1) * (n_obs - 1) / (n_obs - k_eff)
+    k_eff = k_all - g + 1
+    if g < 2 or n_obs <= k_eff:
+        raise ValueError(f"relatedness is not identified: {g} target clusters, {n_obs} pairs, {k_eff} parameters")
+    factor = g / (g - 1) * (n_obs - 1) / (n_obs - k_eff)
     se_r = float(np.sqrt(fit.cov_params().loc[predictor, predictor] * factor))
     est_r = float(fit.params[predictor])
-    q = stats.t.ppf(1 - alpha / 2, n_t - 1)
-    p_r = float(2 * stats.t.sf(abs(est_r / se_r), n_t - 1))
+    if not np.isfinite(se_r) or se_r == 0.0:
+        raise ValueError("relatedness fit is degenerate (no residual variation)")
+    q = stats.t.ppf(1 - alpha / 2, g - 1)
+    p_r = float(2 * stats.t.sf(abs(est_r / se_r), g - 1))
     rel = EffectEstimate(
-        predictor, est_r, (est_r - q * se_r, est_r + q * se_r), se_r, p_r, float(n_t - 1), n_t,
+        predictor, est_r, (est_r - q * se_r, est_r + q * se_r), se_r, p_r, float(g - 1), g,
         "OLS with source and target FE, CR1 SE clustered by target language (t, G-1 df)",
     )  # fmt: skip
     return DisentangleResult(fmt, rel, pairs, target_table)
