@@ -28,7 +28,7 @@ def test_tiny_learns_in_one_process(learn_cfg, tmp_path):
 @pytest.mark.slow
 def test_tiny_learns_under_zero2_two_processes(tmp_path):
     report = run_check(tmp_path, "model=tiny", "strategy=deepspeed_zero2", "trainer.devices=2",
-                       "regime.batch_size=4")  # 2 ranks x 4 = the single-process global batch of 8
+                       "regime.batch_size=2")  # 2 ranks x 2 = the single-process global batch of 4
     assert (report["strategy"], report["stage"], report["devices"]) == ("deepspeed", 2, 2)
     _assert_learned(report)
 
@@ -36,7 +36,7 @@ def test_tiny_learns_under_zero2_two_processes(tmp_path):
 @pytest.mark.slow
 def test_tiny_learns_under_zero3_two_processes_loading_partitioned(tmp_path):
     report = run_check(tmp_path, "model=tiny", "strategy=deepspeed_zero3", "trainer.devices=2",
-                       "regime.batch_size=4")
+                       "regime.batch_size=2")
     assert (report["strategy"], report["stage"], report["devices"]) == ("deepspeed", 3, 2)
     _assert_learned(report)
     part = report["partition"]

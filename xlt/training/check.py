@@ -21,7 +21,7 @@ CONF_DIR = Path(__file__).resolve().parents[2] / "conf"
 
 # The learnable setting: higher lr than the paper's uniform setting, small rank, no dropout.
 LEARN_OVERRIDES = ["regime=finetune", "regime.lr=5e-3", "regime.lora.r=8", "regime.lora.alpha=16",
-                   "regime.lora.dropout=0.0", "regime.epochs=20", "regime.batch_size=8", "regime.warmup_ratio=0.0",
+                   "regime.lora.dropout=0.0", "regime.epochs=30", "regime.batch_size=4", "regime.warmup_ratio=0.0",
                    "regime.max_length=256", "trainer.enable_progress_bar=false", "logger=none"]
 
 
