@@ -3,7 +3,10 @@
 Before anything runs it composes and validates every condition (one bad value submits nothing),
 writes the sweep snapshot and skips finished conditions; while running it shows a progress bar
 over conditions and keeps going when one fails; at the end it lists the failures and exits
-non-zero. Hydra plugins must live under ``hydra_plugins``; the logic lives in ``xlt.sweep``. (No
+non-zero. Whatever a launcher returns or raises, a condition counts as finished iff its DONE marker
+exists; SLURM jobs are all waited on (queue polled every ``poll_s``) and each gets the resources of
+its own model preset (``xlt.sweep.launch``). Hydra plugins must live under ``hydra_plugins``; the
+logic lives in ``xlt.sweep``. (No
 ``from __future__ import annotations`` here: Hydra loads plugin modules outside sys.modules and
 dataclasses then cannot resolve string annotations.)
 """
