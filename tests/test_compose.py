@@ -81,3 +81,17 @@ def test_trust_remote_code_needs_a_reason(compose):
 
     with pytest.raises(ConfigError, match="trust_remote_code"):
         Condition.from_cfg(compose(["model.trust_remote_code=true"]))
+
+
+def test_strategy_preset_follows_the_model(compose):
+    from xlt.conditions import apply_strategy_preset
+    from xlt.errors import ConfigError
+
+    cfg = compose(["model=deepseek_v31", "strategy=preset"])
+    apply_strategy_preset(cfg)
+    assert cfg.strategy.name == "deepspeed" and cfg.strategy.stage == 3
+    cfg = compose(["model=tiny", "strategy=preset"])
+    apply_strategy_preset(cfg)
+    assert cfg.strategy.name == "auto"
+    with pytest.raises(ConfigError, match="deepspeed_zero2"):
+        Condition.from_cfg(compose(["model=tiny", "strategy=preset", "model.strategy=zero9"]))

@@ -11,7 +11,9 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from omegaconf import DictConfig, OmegaConf
+from pathlib import Path
+
+from omegaconf import DictConfig, OmegaConf, open_dict
 
 from xlt.errors import ConfigError
 
@@ -112,6 +114,30 @@ class Condition:
                 "regime": self.regime, "seed": self.seed if self.trains else None}
 
 
+CONF_DIR = Path(__file__).resolve().parents[1] / "conf"
+
+
+def strategy_preset(cfg: DictConfig) -> DictConfig:
+    """The strategy config to use: ``strategy=preset`` means the one the model preset names."""
+    if cfg.strategy.get("name") != "preset":
+        return cfg.strategy
+    name = cfg.model.get("strategy")
+    path = CONF_DIR / "strategy" / f"{name}.yaml"
+    if not name or name == "preset" or not path.exists():
+        valid = sorted(p.stem for p in path.parent.glob("*.yaml") if p.stem != "preset")
+        raise ConfigError(f"strategy=preset: model {cfg.model.name!r} names strategy {name!r}; "
+                          f"valid: {', '.join(valid)}")
+    return OmegaConf.load(path)
+
+
+def apply_strategy_preset(cfg: DictConfig) -> None:
+    """Replace ``strategy=preset`` by the model's own strategy config, in place."""
+    resolved = strategy_preset(cfg)
+    if resolved is not cfg.strategy:
+        with open_dict(cfg):
+            cfg.strategy = resolved
+
+
 PROMPTS = ("numbered", "lettered")
 SPLITS = ("paper", "passage", "kfold")
 SOURCES = ("fixtures", "local", "hub")
@@ -146,6 +172,7 @@ def validate(cfg: DictConfig) -> None:
         )
     if not cfg.model.get("tiny", False) and not cfg.model.get("hub_id") and not cfg.model.get("local_path"):
         raise ConfigError(f"model {cfg.model.name!r} is not tiny and names neither hub_id nor local_path")
+    strategy_preset(cfg)
     if cfg.regime.train:
         for key in ("lr", "epochs", "batch_size"):
             if float(cfg.regime[key]) <= 0:

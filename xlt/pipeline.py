@@ -10,19 +10,11 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
-from xlt.conditions import Condition, identity_payload
+from xlt.conditions import Condition, apply_strategy_preset, identity_payload
+from xlt.ranks import is_rank_zero
 from xlt.results.store import ConditionStore
 
 log = logging.getLogger(__name__)
-
-
-def is_rank_zero() -> bool:
-    """True on the process that writes results (rank 0 of a distributed job, or a single process).
-
-    Lightning's launcher starts extra ranks with only LOCAL_RANK/NODE_RANK set (RANK comes later, when
-    the process group starts), so any non-zero rank variable means "not rank 0".
-    """
-    return all(int(os.environ.get(k) or 0) == 0 for k in ("RANK", "LOCAL_RANK", "NODE_RANK", "SLURM_PROCID"))
 
 
 def evaluate(model, tok, split_eval: dict[str, list], cfg: DictConfig, cond: Condition, fmt, labels) -> list:
@@ -67,13 +59,14 @@ def run_condition(cfg: DictConfig, run_dir: Path, choices: dict[str, str] | None
     from xlt.tracking.wandb_run import Tracker
 
     cond = Condition.from_cfg(cfg)
+    apply_strategy_preset(cfg)
     store = ConditionStore(run_dir)
     if store.done and not cfg.force:
         log.info("condition %s already finished; skipping (force=true redoes it)", cond.id)
         return store.metrics()
     needed = [*cond.source_variants, *cond.targets] if cond.trains else list(cond.targets)
     check_available(cfg.data, needed)
-    if cfg.force:
+    if cfg.force and is_rank_zero():  # other ranks replay the same command: never delete rank 0's files
         store.clear()
     info = {"id": cond.id, **cond.tags(), "source_variants": list(cond.source_variants),
             "targets": list(cond.targets), "identity": identity_payload(cfg),
@@ -91,7 +84,8 @@ def run_condition(cfg: DictConfig, run_dir: Path, choices: dict[str, str] | None
         labels = resolve_labels(tok, fmt.labels)
         if not labels.single_token:
             log.warning("labels %s are not single tokens for this tokenizer: scoring full continuations", fmt.labels)
-        model = load_model(cfg.model)
+        # Training loads its own base (partitioned under ZeRO-3) and evaluation reloads base + adapter.
+        model = None if cond.trains else load_model(cfg.model)
         if cond.trains:
             model = train_or_reuse(cfg, model, tok, split.train, fmt, labels, run_dir, tracker, cond)
         if not is_rank_zero():

@@ -11,13 +11,14 @@ per-item predictions. Offline unless ``logger.mode=online``.
 from __future__ import annotations
 
 import logging
-import os
 import re
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
+
+from xlt.ranks import is_rank_zero  # only rank 0 logs
 
 log = logging.getLogger(__name__)
 SECRET = re.compile(r"(api[_-]?key|token|secret|password|credential)", re.I)
@@ -33,11 +34,6 @@ def redact(obj: Any) -> Any:
     if isinstance(obj, list):
         return [redact(v) for v in obj]
     return obj
-
-
-def is_rank_zero() -> bool:
-    """Only global rank 0 logs (torchrun sets RANK, srun SLURM_PROCID)."""
-    return int(os.environ.get("RANK", os.environ.get("SLURM_PROCID", "0"))) == 0
 
 
 def run_fields(cfg: DictConfig, cond) -> dict[str, Any]:

@@ -105,7 +105,7 @@ def run(cfg, run_dir: Path, n_items: int = 32) -> dict[str, Any] | None:
 
     from xlt.data.prompts import get_format
     from xlt.models.loading import load_model, load_tokenizer
-    from xlt.pipeline import is_rank_zero
+    from xlt.ranks import is_rank_zero
     from xlt.scoring.labels import resolve_labels
     from xlt.training.adapter import lora_module_names
     from xlt.training.fit import finetune

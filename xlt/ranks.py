@@ -1,0 +1,14 @@
+"""Which process of a distributed job this is (no torch import: usable before anything starts)."""
+
+from __future__ import annotations
+
+import os
+
+
+def is_rank_zero() -> bool:
+    """True on the process that writes results (rank 0 of a distributed job, or a single process).
+
+    Lightning's launcher starts extra ranks with only LOCAL_RANK/NODE_RANK set (RANK comes later, when
+    the process group starts), so any non-zero rank variable means "not rank 0".
+    """
+    return all(int(os.environ.get(k) or 0) == 0 for k in ("RANK", "LOCAL_RANK", "NODE_RANK", "SLURM_PROCID"))
