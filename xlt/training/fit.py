@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -91,6 +92,11 @@ def make_trainer(cfg: DictConfig, run_dir: Path, loggers: list, callbacks: Seque
         num_sanity_val_steps=0,
         enable_model_summary=False,
     )
+    if os.environ.get("SUBMITIT_EXECUTOR") == "slurm":
+        # submitit owns requeue (USR2 / timeout); Lightning's own SLURM auto-requeue would race it.
+        from lightning.pytorch.plugins.environments import SLURMEnvironment
+
+        kwargs["plugins"] = [SLURMEnvironment(auto_requeue=False)]
     kwargs.update(overrides)
     return L.Trainer(**{**trainer_kwargs, **kwargs})
 
