@@ -33,6 +33,8 @@ class XltSweeperConf:
     max_batch_size: Optional[int] = None   # None: one batch (a SLURM array); local runs go one by one
     # Seconds between queue polls (sacct) while SLURM jobs run: bounds how long a cancelled job goes unseen.
     poll_s: float = 30.0
+    # Add the zero-shot baseline of every trained condition (the report pairs gains against it).
+    add_baselines: bool = True
     params: Optional[Dict[str, str]] = None
 
 
@@ -42,23 +44,29 @@ ConfigStore.instance().store(group="hydra/sweeper", name="xlt", node=XltSweeperC
 class XltSweeper(BasicSweeper):
     """Validate all, snapshot, skip finished, isolate failures."""
 
-    def __init__(self, max_batch_size: Optional[int] = None, poll_s: float = 30.0,
+    def __init__(self, max_batch_size: Optional[int] = None, poll_s: float = 30.0, add_baselines: bool = True,
                  params: Optional[Dict[str, str]] = None) -> None:
         super().__init__(max_batch_size=max_batch_size, params=params)
         self.poll_s = float(poll_s)
+        self.add_baselines = bool(add_baselines)
 
     def sweep(self, arguments: List[str]) -> Any:
         from tqdm.auto import tqdm
 
         from xlt.sweep.launch import run_batch
-        from xlt.sweep.plan import SweepFailed, dedupe, job_summary, plan_jobs
+        from xlt.sweep.plan import SweepFailed, baseline_overrides, dedupe, job_summary, plan_jobs
         from xlt.sweep.snapshot import write_snapshot
 
         params_conf = self._parse_config() + list(arguments)
         parser = OverridesParser.create(config_loader=self.hydra_context.config_loader)
         batches = self.split_arguments(parser.parse_overrides(params_conf), None)
         jobs = [job for batch in batches for job in batch]
-        planned, collapsed = dedupe(plan_jobs(self.hydra_context.config_loader, self.config, jobs))
+        loader = self.hydra_context.config_loader
+        planned = plan_jobs(loader, self.config, jobs)
+        if self.add_baselines:  # baselines first: every later gain has its reference early
+            extra = plan_jobs(loader, self.config, baseline_overrides(planned), first_index=len(jobs))
+            planned = extra + planned
+        planned, collapsed = dedupe(planned)
         if collapsed:
             log.info("%d jobs collapsed into conditions they duplicate (regimes without training do not "
                      "depend on the source language or seed)", collapsed)

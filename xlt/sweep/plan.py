@@ -37,14 +37,15 @@ def _describe(overrides: Sequence[str]) -> str:
     return " ".join(o for o in overrides if not o.startswith("hydra."))
 
 
-def plan_jobs(config_loader, master: DictConfig, jobs: Sequence[Sequence[str]]) -> list[PlannedJob]:
+def plan_jobs(config_loader, master: DictConfig, jobs: Sequence[Sequence[str]],
+              first_index: int = 0) -> list[PlannedJob]:
     """Compose each job's config and validate it; collect every problem, then raise once."""
     from xlt.conditions import Condition
     from xlt.data.belebele import check_available
     from xlt.tracking.wandb_run import run_fields
 
     planned, problems = [], []
-    for idx, overrides in enumerate(jobs):
+    for idx, overrides in enumerate(jobs, start=first_index):
         try:
             cfg = config_loader.load_sweep_config(master, list(overrides))
             with open_dict(cfg):
@@ -63,6 +64,26 @@ def plan_jobs(config_loader, master: DictConfig, jobs: Sequence[Sequence[str]]) 
         raise SweepValidationError(
             f"{len(problems)} of {len(jobs)} conditions are invalid; nothing was launched:\n" + "\n".join(problems))
     return planned
+
+
+BASELINE = "zero_shot"
+
+
+def baseline_overrides(planned: Sequence[PlannedJob]) -> list[list[str]]:
+    """Overrides of the zero-shot baseline each trained condition is compared with.
+
+    A trained regime's gains are measured against the base model on the same items, so a sweep of
+    ``regime=finetune`` alone would leave the report nothing to pair with. The baseline does not
+    depend on the source language or seed, so those overrides are dropped before de-duplicating.
+    """
+    out: dict[tuple[str, ...], list[str]] = {}
+    for job in planned:
+        if not job.config.regime.get("train", False):
+            continue
+        kept = [o for o in job.overrides if o.split("=", 1)[0].lstrip("+~") not in ("regime", "lang", "seed")]
+        key = tuple(sorted(kept))
+        out.setdefault(key, [*kept, f"regime={BASELINE}"])
+    return list(out.values())
 
 
 def dedupe(planned: list[PlannedJob]) -> tuple[list[PlannedJob], int]:
