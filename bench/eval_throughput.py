@@ -121,7 +121,7 @@ def bench_lang(args, lang: str, model, tok, model_dir: Path, peak: float) -> lis
     if not args.skip_lmeval:
         runs["lm-eval"] = lmeval_runner(model_dir, rows, lang, args.batch, Path(args.cache) / "lmeval")
         runs["lm-eval"]()  # warm-up: builds the task and loads the JSON once
-    score_items(model, tok, items[: args.batch], fmt, batch_size=args.batch)  # warm-up
+    score_items(model, tok, items[: args.batch], fmt, batch_size=args.batch, prefix_reuse=True)  # warm-up
     # Round-robin over methods, so a change in machine load hits every method alike; medians after.
     times: dict[str, list[float]] = {name: [] for name in runs}
     outputs: dict[str, dict] = {}

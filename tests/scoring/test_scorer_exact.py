@@ -91,7 +91,7 @@ def test_prefix_reuse_falls_back_when_the_cache_cannot_be_reused(tiny_model, cap
 
     items = _items(4)
     with caplog.at_level(logging.WARNING, logger="xlt.scoring.scorer"):
-        preds = score_items(NoCache(model), tok, items, FORMATS["numbered"], batch_size=3)
+        preds = score_items(NoCache(model), tok, items, FORMATS["numbered"], batch_size=3, prefix_reuse=True)
     assert "prefix reuse off" in caplog.text
     _check(preds, naive_score(model, tok, items, FORMATS["numbered"]), "label-token")
 

@@ -11,10 +11,12 @@ every question sees exactly the ids and positions the naive scorer sees. Padding
 (left of the prefix, and between prefix and suffix); the attention mask hides both and explicit
 ``position_ids`` continue from each row's real prefix length, so padding changes nothing.
 
-Measured (bench/eval_throughput.py, SmolLM2-135M fp32, batch 8, 2 shared and heavily loaded
-cores, 2026-11-26): encoded tokens drop to 0.68 (English) / 0.66 (Arabic) of the full prompts over
-all 900 items; English 16 questions, fastest of 3 round-robin runs: 1.38 q/s with reuse vs 0.92
-without (medians 17.7 s vs 29.5 s, very noisy). Hence on by default (``score_items(prefix_reuse=)``).
+Measured (bench/eval_throughput.py, SmolLM2-135M fp32, batch 8, 16 questions, on 2 cores shared
+with other heavy jobs, 2026-11-26): encoded tokens drop to 0.68 (English) / 0.66 (Arabic) of the
+full prompts over all 900 items, but wall time did not follow: English fastest-of-3 1.38 q/s with
+reuse vs 0.92 without; Arabic 0.44 vs 1.34, slower in all three round-robin repeats. The cached
+forward itself looked slower than a cache-free one of the same tokens. Not proven to help, so it
+is an option, off by default (``score_items(prefix_reuse=True)``); re-measure on a quiet machine.
 
 Only plain ``DynamicLayer`` caches are reused (full attention, every layer keeps every position);
 sliding-window or linear-attention caches, or models without a cache, fall back to the simple path.

@@ -127,13 +127,13 @@ def score_items(model, tok, items: Sequence[Item], fmt: PromptFormat, *, chat_te
                 batch_size: int = 8, labels: LabelTokens | None = None,
                 prompts: Sequence[str] | None = None,
                 progress: Callable[[int], None] | None = None,
-                prefix_reuse: bool = True) -> list[Prediction]:
+                prefix_reuse: bool = False) -> list[Prediction]:
     """Score every item; returns predictions in the input order.
 
     ``prompts`` overrides the rendered prompt text per item (CoT appends reasoning this way).
     ``progress`` is called with the number of items finished after each batch.
-    ``prefix_reuse`` encodes the passage shared by questions of one (lang, link) once (see
-    ``xlt.scoring.prefix``); models whose cache cannot be reused exactly fall back to full prompts,
+    ``prefix_reuse`` (off by default: not faster on CPU in the bench, see ``xlt.scoring.prefix``)
+    encodes the passage shared by questions of one (lang, link) once; models whose cache cannot be reused exactly fall back to full prompts,
     with a warning. The multi-token continuation fallback never reuses prefixes.
     """
     labels = labels or resolve_labels(tok, fmt.labels)
