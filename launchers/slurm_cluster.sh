@@ -26,8 +26,10 @@ REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 S="${XLT_SLURM_DIR:-$REPO/.slurm}"
 mkdir -p "$S" 2>/dev/null || true
 S="$(cd "$S" 2>/dev/null && pwd || echo "$S")"   # absolute: configs embed it
-PORT="${XLT_SLURM_PORT:-16817}"
-CTLD_PORT=$PORT; SLURMD_PORT=$((PORT + 1)); DBD_PORT=$((PORT + 2)); DB_PORT=$((PORT + 3))
+# The base port: XLT_SLURM_PORT, else the one this state dir used last ($S/port), else 16817.
+PORT="${XLT_SLURM_PORT:-$(cat "$S/port" 2>/dev/null || echo 16817)}"
+set_ports() { CTLD_PORT=$PORT; SLURMD_PORT=$((PORT + 1)); DBD_PORT=$((PORT + 2)); DB_PORT=$((PORT + 3)); }
+set_ports
 TIMEOUT="${XLT_SLURM_TIMEOUT:-90}"
 CLUSTER="${XLT_SLURM_CLUSTER:-xlt}"
 PARTITION=xlt
@@ -317,6 +319,22 @@ node_idle() { [[ "$(SLURM_CONF="$CONF" sinfo -h -N -o '%T' 2>/dev/null | head -n
 sacct_ok() { SLURM_CONF="$CONF" sacct -n -X -S now-1minutes >/dev/null 2>&1; }
 all_up() { local d; for d in "${DAEMONS[@]}"; do recorded_pid "$d" >/dev/null || return 1; done; }
 
+# Something listening on a port (another cluster from another checkout, a system SLURM ...).
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+ports_busy() { local p; for p in $CTLD_PORT $SLURMD_PORT $DBD_PORT $DB_PORT; do port_busy "$p" && return 0; done; return 1; }
+
+# Our daemons are down here, so a busy port belongs to someone else: move to a free base port
+# (unless XLT_SLURM_PORT pins it) and remember it, so `env`/`down` and the next `up` agree.
+choose_ports() {
+  local tries=0
+  while ports_busy; do
+    [[ -z "${XLT_SLURM_PORT:-}" ]] || die "ports $PORT..$((PORT + 3)) are in use (XLT_SLURM_PORT=$XLT_SLURM_PORT); pick another base port"
+    (( ++tries <= 50 )) || die "no free block of 4 ports from 16817 upwards"
+    PORT=$((PORT + 10)); set_ports
+  done
+  echo "$PORT" >"$S/port"
+}
+
 cmd_up() {
   [[ $EUID -eq 0 ]] || die "run as root (daemons run as root without systemd)"
   mkdir -p "$S/log"
@@ -325,6 +343,7 @@ cmd_up() {
   if all_up && node_idle && sacct_ok; then log "already up ($S)"; return 0; fi
   local t0=$SECONDS
   install_packages
+  choose_ports
   write_configs
   start_munged
   start_mariadb

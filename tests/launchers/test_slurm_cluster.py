@@ -168,3 +168,26 @@ def test_down_stops_exactly_what_up_started(slurm_cluster, tmp_path):
         up = slurm_cluster.script_cmd("up")   # restore for later users of the session fixture
     assert up.returncode == 0, up.stderr
     assert slurm_cluster.script_cmd("status").returncode == 0
+
+
+@pytest.mark.slurm
+def test_second_cluster_moves_to_free_ports(slurm_cluster, tmp_path):
+    """Another checkout's cluster holds the default ports: `up` picks a free block and records it."""
+    import re
+
+    state = tmp_path / "second"
+    env = {**slurm_cluster.env, "XLT_SLURM_DIR": str(state), "SLURM_CONF": str(state / "etc" / "slurm.conf")}
+    env.pop("XLT_SLURM_PORT", None)
+    other = type(slurm_cluster)(state_dir=state, env=env)
+    first_port = int(re.search(r"SlurmctldPort=(\d+)", slurm_cluster.conf.read_text()).group(1))
+    try:
+        up = other.script_cmd("up")
+        assert up.returncode == 0, up.stderr[-3000:]
+        port = int((other.state_dir / "port").read_text())
+        assert port != first_port
+        assert f"SlurmctldPort={port}" in other.conf.read_text()
+        job = other.sbatch("--wrap", "true", "-o", str(tmp_path / "o.txt"))
+        assert other.wait_state(job, {"COMPLETED"}, timeout=60) == "COMPLETED"
+        assert slurm_cluster.script_cmd("status").returncode == 0  # the first one is untouched
+    finally:
+        assert other.script_cmd("down").returncode == 0
