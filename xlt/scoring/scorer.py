@@ -132,9 +132,9 @@ def score_items(model, tok, items: Sequence[Item], fmt: PromptFormat, *, chat_te
 
     ``prompts`` overrides the rendered prompt text per item (CoT appends reasoning this way).
     ``progress`` is called with the number of items finished after each batch.
-    ``prefix_reuse`` (off by default: not faster on CPU in the bench, see ``xlt.scoring.prefix``)
-    encodes the passage shared by questions of one (lang, link) once; models whose cache cannot be reused exactly fall back to full prompts,
-    with a warning. The multi-token continuation fallback never reuses prefixes.
+    ``prefix_reuse`` (the pipeline turns it on via ``data.prefix_reuse``; see ``xlt.scoring.prefix``)
+    encodes the passage shared by questions of one (lang, link) once; models whose cache cannot be
+    reused exactly fall back to full prompts, with a warning. The multi-token continuation fallback never reuses prefixes.
     """
     labels = labels or resolve_labels(tok, fmt.labels)
     texts = list(prompts) if prompts is not None else [prompt_text(tok, it, fmt, chat_template) for it in items]
