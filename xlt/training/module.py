@@ -61,10 +61,10 @@ class LoRAModule(L.LightningModule):
         out = self.model(**batch, use_cache=False)
         logits = out.logits[:, :-1]
         target = batch["labels"][:, 1:]
-        with torch.no_grad():
+        with torch.no_grad():  # argmax at the label positions only, not over every position's vocab
             mask = target != IGNORE
-            hits = (logits.argmax(-1) == target) & mask
-            acc = hits.sum() / mask.sum().clamp(min=1)
+            hits = (logits[mask].argmax(-1) == target[mask]).sum()
+            acc = hits / mask.sum().clamp(min=1)
         n = batch["input_ids"].shape[0]
         self.log("train/loss", out.loss, prog_bar=True, on_step=True, on_epoch=True, batch_size=n, sync_dist=True)
         self.log("train/label_acc", acc, prog_bar=True, on_step=False, on_epoch=True, batch_size=n, sync_dist=True)
