@@ -46,8 +46,27 @@ _GH_X, _GH_W = np.polynomial.hermite_e.hermegauss(40)
 _GH_W = _GH_W / _GH_W.sum()
 
 
+class _Models:
+    """Model abilities shared by both simulators (needs n_models, ability_range, item sds)."""
+
+    @property
+    def abilities(self) -> np.ndarray:
+        return np.linspace(self.ability_range[0], self.ability_range[1], self.n_models)
+
+    @property
+    def weakness(self) -> np.ndarray:
+        """1 for the weakest model, 0 for the strongest."""
+        a = self.abilities
+        span = a.max() - a.min()
+        return (a.max() - a) / span if span > 0 else np.zeros_like(a)
+
+    @property
+    def item_sd(self) -> float:
+        return float(np.hypot(self.item_difficulty_sd, self.item_lang_sd))
+
+
 @dataclass(frozen=True)
-class SimSpec:
+class SimSpec(_Models):
     """All knobs of the target-language (Semitic vs control) simulator."""
 
     n_models: int = 7
@@ -75,20 +94,6 @@ class SimSpec:
     def semitic_mask(self) -> np.ndarray:
         return np.array([1.0] * len(self.semitic_langs) + [0.0] * len(self.control_langs))
 
-    @property
-    def abilities(self) -> np.ndarray:
-        return np.linspace(self.ability_range[0], self.ability_range[1], self.n_models)
-
-    @property
-    def weakness(self) -> np.ndarray:
-        """1 for the weakest model, 0 for the strongest."""
-        a = self.abilities
-        span = a.max() - a.min()
-        return (a.max() - a) / span if span > 0 else np.zeros_like(a)
-
-    @property
-    def item_sd(self) -> float:
-        return float(np.hypot(self.item_difficulty_sd, self.item_lang_sd))
 
 
 def _p(eta: np.ndarray, chance: float) -> np.ndarray:
@@ -257,7 +262,7 @@ DEFAULT_FAMILIES: dict[str, str] = {
 
 
 @dataclass(frozen=True)
-class MatrixSpec:
+class MatrixSpec(_Models):
     """Knobs of the source x target simulator.
 
     Fine-tuning on source ``s`` shifts target ``t`` by
@@ -291,20 +296,6 @@ class MatrixSpec:
     cell_gain_sd: float = 0.1
     chance: float = 0.25
     pair_corr: float = 0.5
-
-    @property
-    def abilities(self) -> np.ndarray:
-        return np.linspace(self.ability_range[0], self.ability_range[1], self.n_models)
-
-    @property
-    def weakness(self) -> np.ndarray:
-        a = self.abilities
-        span = a.max() - a.min()
-        return (a.max() - a) / span if span > 0 else np.zeros_like(a)
-
-    @property
-    def item_sd(self) -> float:
-        return float(np.hypot(self.item_difficulty_sd, self.item_lang_sd))
 
     @property
     def centered_weakness(self) -> np.ndarray:
