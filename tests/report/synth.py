@@ -17,17 +17,20 @@ PAPER_SPEC = SimSpec(n_models=4, semitic_langs=("arb_Arab", "heb_Hebr", "amh_Eth
                      control_langs=("jpn_Jpan", "kor_Hang", "fra_Latn"), n_items=100, bonus=0.3, cot_effect=0.3)
 
 
+def prediction(lang: str, item: int, correct: bool, cot: bool = False) -> Prediction:
+    """A simulated item outcome as the scorer would record it (two questions per passage)."""
+    gold = 1 + int(item) % 4
+    pred = gold if correct else gold % 4 + 1
+    logprobs = [-2.0] * 4
+    logprobs[pred - 1] = -0.5
+    extra = {"stated_answer": pred} if cot else {}
+    return Prediction(lang, f"https://example.org/p{int(item) // 2}", int(item) % 2 + 1, logprobs,
+                      pred, gold, "label-token", extra)
+
+
 def _predictions(frame: pd.DataFrame, cot: bool) -> list[Prediction]:
-    preds = []
-    for lang, item, correct in frame[["lang", "item", "correct"]].itertuples(index=False):
-        gold = 1 + int(item) % 4
-        pred = gold if correct else gold % 4 + 1
-        logprobs = [-2.0] * 4
-        logprobs[pred - 1] = -0.5
-        extra = {"stated_answer": pred} if cot else {}
-        preds.append(Prediction(lang, f"https://example.org/p{int(item) // 2}", int(item) % 2 + 1, logprobs,
-                                pred, gold, "label-token", extra))
-    return preds
+    return [prediction(lang, item, correct, cot)
+            for lang, item, correct in frame[["lang", "item", "correct"]].itertuples(index=False)]
 
 
 def write_condition(sweep: Path, sweep_name: str, model: str, regime: str, source: str | None, seed: int | None,

@@ -20,7 +20,8 @@ from xlt.report import disentangle as dis
 from xlt.report.collect import accuracy_table, condition_table
 from xlt.results.store import ConditionStore
 from xlt.scoring.metrics import summarize
-from xlt.scoring.scorer import Prediction
+from synth import prediction
+
 from xlt.stats import MatrixSpec, disentangle, estimand_matrix, simulate_matrix
 
 N_SIMS = 100  # per scenario (fast path, ~0.5 s each); coverage SE ~2.2 points at 95 %
@@ -54,14 +55,8 @@ def tables(sim: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
 def write_store(sweep: Path, sim_items: pd.DataFrame) -> Path:
     """An item-level study as a finished sweep: condition.json, predictions.jsonl, metrics.json, DONE."""
     for cid, model, source, regime, seed, f in _rows(sim_items):
-        preds = []
-        for target, item, correct in f[["target", "item", "correct"]].itertuples(index=False):
-            gold = 1 + int(item) % 4
-            pred = gold if correct else gold % 4 + 1
-            lp = [-2.0] * 4
-            lp[pred - 1] = -0.5
-            preds.append(Prediction(target, f"https://example.org/p{int(item) // 2}", int(item) % 2 + 1, lp, pred,
-                                    gold, "label-token"))
+        preds = [prediction(target, item, correct)
+                 for target, item, correct in f[["target", "item", "correct"]].itertuples(index=False)]
         store = ConditionStore(sweep / cid)
         store.write_condition({"id": cid, "model": model, "source": source, "regime": regime, "seed": seed,
                                "source_variants": [source] if source else [], "targets": list(dict.fromkeys(f["target"])),
