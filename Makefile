@@ -38,7 +38,7 @@ test-fast: setup
 bench: setup
 	$(PY) -m pip install -q -c constraints.txt -e ".[dev,bench]"
 	$(PY) bench/eval_throughput.py
-	$(PY) bench/train_throughput.py
+	$(PY) bench/train_throughput.py --arch small
 
 clean:
 	rm -rf outputs/* .cache .pytest_cache
