@@ -58,8 +58,8 @@ def test_requeued_job_resumes_from_its_checkpoint(slurm_cluster, tmp_path, refer
     """`scontrol requeue` mid fine-tuning: the job restarts, restores last.ckpt (step k > 0) and ends
     with the same result as the uninterrupted local run of the same condition."""
     sweep = tmp_path / "rq"
-    proc = start_cli(["sweep_name=rq", *SLURM, *SMALL, "regime=finetune"], tmp_path, tmp_path / "sweep.log",
-                     env=slurm_cluster.env)
+    proc = start_cli(["sweep_name=rq", *SLURM, *SMALL, "regime=finetune", "hydra.sweeper.add_baselines=false"],
+                     tmp_path, tmp_path / "sweep.log", env=slurm_cluster.env)
     try:
         ckpt = lambda: next(sweep.glob("*-finetune-*/checkpoints/last.ckpt"), None)  # noqa: E731
         wait_for(lambda: ckpt() is not None, 180, "a checkpoint of the running job", proc)
@@ -90,7 +90,9 @@ def test_cancelled_job_ends_the_sweep_with_its_name(slurm_cluster, tmp_path):
     names the cancelled condition; the other result is on disk."""
     sweep = tmp_path / "cx"
     # One CPU each: both tasks run side by side on the 2-core node.
-    proc = start_cli(["sweep_name=cx", *SLURM, *SMALL, "regime=zero_shot,finetune", "model.resources.cpus_per_task=1"],
+    # Long enough fine-tuning (~300 steps, few checkpoints) that the cancel lands while it runs.
+    proc = start_cli(["sweep_name=cx", *SLURM, *SMALL, "regime=zero_shot,finetune", "model.resources.cpus_per_task=1",
+                      "regime.epochs=100", "regime.ckpt_every_n_steps=1000"],
                      tmp_path, tmp_path / "sweep.log", env=slurm_cluster.env)
     try:
         wait_for(lambda: any(sweep.glob("*-finetune-*/condition.json")), 180, "the fine-tuning job to start", proc)

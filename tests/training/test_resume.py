@@ -30,22 +30,25 @@ def _adapter(run_dir):
     return load_file(str(run_dir / "adapter" / ADAPTER_FILE))
 
 
-def test_resumed_run_reaches_the_uninterrupted_adapter(learn_cfg, tmp_path):
+@pytest.mark.parametrize("every, stop", [(4, 9), (6, 7)], ids=["mid-epoch", "epoch-boundary"])
+def test_resumed_run_reaches_the_uninterrupted_adapter(learn_cfg, tmp_path, every, stop):
     from xlt.data.prompts import get_format
     from xlt.models.loading import load_tokenizer
     from xlt.scoring.labels import resolve_labels
     from xlt.training.fit import finetune
     from xlt.training.learnable import learnable_items
 
-    # 24 items / batch 4 = 6 steps per epoch, 2 epochs; checkpoints every 4 steps; warmup + decay on.
+    # 24 items / batch 4 = 6 steps per epoch, 2 epochs; warmup + decay on. Checkpoints every 4 steps
+    # (stopped at 9: resume from step 8, mid-epoch 2) or every 6 (stopped at 7: resume from step 6, the
+    # last batch of epoch 1, where an off-by-one in the restored epoch would skip epoch 2).
     cfg = learn_cfg("model=tiny", "regime.lora.dropout=0.1", "regime.batch_size=4", "regime.epochs=2",
-                    "regime.ckpt_every_n_steps=4", "regime.warmup_ratio=0.2")
+                    f"regime.ckpt_every_n_steps={every}", "regime.warmup_ratio=0.2")
     tok, fmt = load_tokenizer(cfg.model), get_format("numbered")
     labels = resolve_labels(tok, fmt.labels)
     items = learnable_items(24)
     finetune(cfg, None, tok, items, fmt, labels, tmp_path / "full")
-    with pytest.raises(Stop):  # stopped at step 9: last.ckpt is from step 8, mid-epoch 2
-        finetune(cfg, None, tok, items, fmt, labels, tmp_path / "cut", callbacks=[_stop_after(9)])
+    with pytest.raises(Stop):
+        finetune(cfg, None, tok, items, fmt, labels, tmp_path / "cut", callbacks=[_stop_after(stop)])
     assert (tmp_path / "cut" / "checkpoints" / "last.ckpt").exists()
     assert not (tmp_path / "cut" / "adapter").exists()
     finetune(cfg, None, tok, items, fmt, labels, tmp_path / "cut")

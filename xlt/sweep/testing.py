@@ -24,9 +24,9 @@ SMALL = ("model=tiny", "logger=none", "data.n_eval=4", "targets=[arb_Arab,heb_He
          "regime.batch_size=2", "regime.epochs=4", "regime.ckpt_every_n_steps=1")
 # The reference pair: a baseline and a fine-tuned condition (two condition ids).
 PAIR = (*SMALL, "regime=zero_shot,finetune")
-# Log-probs after a resume differ from an uninterrupted run by ~2e-3 on the tiny model: the LoRA dropout
-# RNG stream is not part of Lightning's checkpoint. Predictions must be identical.
-LOGPROB_ATOL = 1e-2
+# A resumed run reproduces the uninterrupted one: the loader position is restored and dropout is reseeded
+# from (seed, step, rank) at every step (xlt.training.module). Predictions must be identical.
+LOGPROB_ATOL = 1e-4  # thread counts differ between a SLURM job and the local reference run
 
 
 def cli_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:

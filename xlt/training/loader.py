@@ -59,8 +59,9 @@ class BucketBatchSampler:
 
     def set_epoch(self, epoch: int) -> None:
         """Called by Lightning at each epoch start."""
-        if epoch != self.epoch:
-            self.epoch, self.consumed = epoch, 0
+        if epoch != self.epoch:  # a new epoch: nothing of it consumed, nothing to skip (a checkpoint
+            # taken at the last batch of an epoch restores (epoch, all consumed), then moves on here)
+            self.epoch, self.consumed, self._skip = epoch, 0, 0
 
     def __iter__(self) -> Iterator[list[int]]:
         # A generator: the plan is read at the first batch, after Lightning has set the epoch.
