@@ -9,7 +9,7 @@ import time
 import pytest
 
 from xlt.results.store import finished
-from xlt.sweep.testing import (SMALL, assert_same_results, checkpoint_step, read_results, run_cli, start_cli,
+from xlt.sweep.testing import (SMALL, STEPS, assert_same_results, checkpoint_step, read_results, run_cli, start_cli,
                                wait_for)
 
 pytestmark = pytest.mark.slurm
@@ -54,12 +54,13 @@ def test_slurm_sweep_2x2(slurm_cluster, tmp_path):
 
 
 @pytest.mark.slow
-def test_requeued_job_resumes_from_its_checkpoint(slurm_cluster, tmp_path, reference_sweep):
+def test_requeued_job_resumes_from_its_checkpoint(slurm_cluster, tmp_path):
     """`scontrol requeue` mid fine-tuning: the job restarts, restores last.ckpt (step k > 0) and ends
-    with the same result as the uninterrupted local run of the same condition."""
+    with the same result as an uninterrupted local run of the same condition."""
+    args = [*SMALL, "regime=finetune", "hydra.sweeper.add_baselines=false"]
+    total = STEPS
     sweep = tmp_path / "rq"
-    proc = start_cli(["sweep_name=rq", *SLURM, *SMALL, "regime=finetune", "hydra.sweeper.add_baselines=false"],
-                     tmp_path, tmp_path / "sweep.log", env=slurm_cluster.env)
+    proc = start_cli(["sweep_name=rq", *SLURM, *args], tmp_path, tmp_path / "sweep.log", env=slurm_cluster.env)
     try:
         ckpt = lambda: next(sweep.glob("*-finetune-*/checkpoints/last.ckpt"), None)  # noqa: E731
         wait_for(lambda: ckpt() is not None, 180, "a checkpoint of the running job", proc)
@@ -73,16 +74,16 @@ def test_requeued_job_resumes_from_its_checkpoint(slurm_cluster, tmp_path, refer
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert 0 < step < 12, step
+    assert 0 < step < total, step
     slurm_cluster.wait_state(job, {"COMPLETED"}, timeout=30)
     states = [s for (s,) in _sacct(slurm_cluster, job, "State", duplicates=True)]
     assert states[0] == "REQUEUED" and states[-1] == "COMPLETED", states
     joblog = "".join(p.read_text() for p in sweep.glob(f".submitit/{job}/*_log.*"))
     assert joblog.count("Starting with JobEnvironment") == 2
     assert "Restoring states from the checkpoint path at" in joblog
-    assert checkpoint_step(ckpt()) == 12                              # no step trained twice
-    want = read_results(reference_sweep)
-    assert_same_results(read_results(sweep), {cid: want[cid]})
+    assert checkpoint_step(ckpt()) == total                           # no step trained twice
+    run_cli(["sweep_name=ref", *args], tmp_path)                       # the same condition, uninterrupted
+    assert_same_results(read_results(sweep), read_results(tmp_path / "ref"))
 
 
 def test_cancelled_job_ends_the_sweep_with_its_name(slurm_cluster, tmp_path):

@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 
 from xlt.results.store import failed, finished
-from xlt.sweep.testing import (PAIR, ROOT, SMALL, assert_same_results, checkpoint_step, read_results, run_cli,
+from xlt.sweep.testing import (PAIR, ROOT, SMALL, STEPS, assert_same_results, checkpoint_step, read_results, run_cli,
                                start_cli, wait_for)
 
 
@@ -57,7 +57,7 @@ def test_killed_sweep_reruns_only_what_is_missing(tmp_path, reference_sweep):
     assert (partial / "condition.json").exists() and not (partial / "DONE").exists()
     assert set(accuracy_table(sweep)["condition"]) == {first.name}   # the report ignores the partial one
     step = checkpoint_step(partial / "checkpoints" / "last.ckpt")
-    assert 0 < step < 12
+    assert 0 < step < STEPS
     done_before = (first / "DONE").stat().st_mtime_ns
 
     again = run_cli(args, tmp_path)
@@ -65,7 +65,7 @@ def test_killed_sweep_reruns_only_what_is_missing(tmp_path, reference_sweep):
     assert "2 conditions, 1 already finished, 1 to run" in log
     assert f"resuming from {partial / 'checkpoints' / 'last.ckpt'}" in log
     assert (first / "DONE").stat().st_mtime_ns == done_before
-    assert checkpoint_step(partial / "checkpoints" / "last.ckpt") == 12   # no step trained twice
+    assert checkpoint_step(partial / "checkpoints" / "last.ckpt") == STEPS   # no step trained twice
     assert_same_results(read_results(sweep), read_results(reference_sweep))
 
 
@@ -84,7 +84,7 @@ def test_snapshot_records_code_config_and_versions(reference_sweep):
     assert conds == {d.name: conds[d.name] for d in reference_sweep.iterdir() if (d / "DONE").exists()}
     for cond in conds.values():
         cfg = cond["config"]
-        assert cfg["regime"]["epochs"] == 4 and cfg["data"]["n_eval"] == 4 and "hydra" not in cfg
+        assert cfg["regime"]["epochs"] == 40 and cfg["data"]["n_eval"] == 4 and "hydra" not in cfg
         assert "${" not in json.dumps(cfg)                              # resolved
         assert set(SMALL) <= set(cond["overrides"]) and cond["launcher"] == {}   # basic launcher: no settings
         # the job ran exactly the config that was planned and snapshotted

@@ -18,10 +18,12 @@ from xlt.results.store import finished
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# Small but real: fine-tuning takes 12 optimizer steps (6 source variants x 1 item, batch 2, 4 epochs),
-# checkpointing after each, so an interrupted run has several checkpoints to resume from.
+# Small but real: fine-tuning takes STEPS optimizer steps (6 source variants x 1 item, batch 2, 40 epochs),
+# checkpointing after each, so an interrupted run has many checkpoints to resume from, and a kill or a
+# requeue lands mid-run even on an idle machine (a few seconds of training).
+STEPS = 120
 SMALL = ("model=tiny", "logger=none", "data.n_eval=4", "targets=[arb_Arab,heb_Hebr]", "data.n_train=1",
-         "regime.batch_size=2", "regime.epochs=4", "regime.ckpt_every_n_steps=1")
+         "regime.batch_size=2", "regime.epochs=40", "regime.ckpt_every_n_steps=1")
 # The reference pair: a baseline and a fine-tuned condition (two condition ids).
 PAIR = (*SMALL, "regime=zero_shot,finetune")
 # A resumed run reproduces the uninterrupted one: the loader position is restored and dropout is reseeded
