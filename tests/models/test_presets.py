@@ -65,10 +65,6 @@ def test_real_param_count(name):
 def twin_dir(tmp_path_factory):
     import xlt.models.tiny as tiny
 
-    try:
-        from xlt.data.fixtures import corpus_text  # noqa: F401
-    except ImportError:  # the fixture corpus is another engineer's, in flight
-        tiny._corpus = lambda: tiny.SEED_CORPUS  # type: ignore[assignment]
     os.environ.setdefault("XLT_CACHE_DIR", str(tmp_path_factory.mktemp("xlt-cache")))
     return tiny.ensure_tiny
 

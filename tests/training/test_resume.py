@@ -4,7 +4,6 @@ uninterrupted run (same seed; dropout on, so the per-step RNG must be reproduced
 from __future__ import annotations
 
 import pytest
-import torch
 
 
 class Stop(Exception):

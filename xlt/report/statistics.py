@@ -10,7 +10,7 @@ Whatever cannot be estimated is returned as a reason, never raised.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -139,9 +139,3 @@ def tests_frame(results: list[ComparisonStats]) -> pd.DataFrame:
     """All test rows of all comparisons, one table."""
     return pd.DataFrame([t for r in results for t in r.tests])
 
-
-def as_dict(result: ComparisonStats) -> dict[str, Any]:
-    """JSON-friendly view (for the manifest)."""
-    d = asdict(result)
-    d["languages"] = result.languages.to_dict(orient="records")
-    return d

@@ -6,7 +6,6 @@ definition of the small conditions and of "the same results".
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -102,7 +101,3 @@ def checkpoint_step(path: Path) -> int:
 
     return int(torch.load(path, map_location="cpu", weights_only=False)["global_step"])
 
-
-def json_lines(path: Path) -> list[dict]:
-    """A JSONL file as dicts."""
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]

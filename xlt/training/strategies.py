@@ -22,9 +22,6 @@ def zero_stage(strategy_cfg: Mapping[str, Any] | DictConfig) -> int:
     return int(strategy_cfg.get("stage", 0)) if strategy_cfg.get("name") == "deepspeed" else 0
 
 
-def is_deepspeed(strategy_cfg: Mapping[str, Any] | DictConfig) -> bool:
-    """True for the DeepSpeed presets."""
-    return strategy_cfg.get("name") == "deepspeed"
 
 
 def deepspeed_config(strategy_cfg: Mapping[str, Any] | DictConfig, batch_size: int = 1,
