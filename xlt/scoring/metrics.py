@@ -2,32 +2,21 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any, Sequence
 
 from xlt.scoring.scorer import Prediction
 
 
-def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
-    """Wilson score interval for a proportion k/n."""
-    if n == 0:
-        return (math.nan, math.nan)
-    p = k / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return (centre - half, centre + half)
-
-
 def summarize(preds: Sequence[Prediction], condition: dict[str, Any]) -> dict[str, Any]:
     """Metrics for one condition: per-language accuracy (with Wilson CI), family means, CoT parse rate."""
     from xlt.languages import LANGUAGES
+    from xlt.stats.paired import wilson_interval
 
     per_lang: dict[str, dict[str, Any]] = {}
     for lang in dict.fromkeys(p.lang for p in preds):
         rows = [p for p in preds if p.lang == lang]
         k = sum(p.correct for p in rows)
-        lo, hi = wilson(k, len(rows))
+        lo, hi = (float(x) for x in wilson_interval(k, len(rows)))
         entry: dict[str, Any] = {"accuracy": k / len(rows), "n": len(rows), "ci95": [lo, hi],
                                  "method": rows[0].method}
         stated = [(p.extra.get("stated_answer"), p.pred) for p in rows if "stated_answer" in p.extra]
