@@ -86,6 +86,7 @@ def prompt_flops(config, enc, groups) -> dict[str, float]:
     xlt_prefix = [(0, g.split) for g in groups] + [(g.split, len(enc[i]) - g.split) for g in groups for i in g.members]
     return {
         "xlt": forward_flops(config, xlt_prefix, len(enc)),
+        "xlt (KV-cache reuse)": forward_flops(config, xlt_prefix, len(enc)),
         "xlt (no prefix reuse)": forward_flops(config, full, len(enc)),
         # lm-eval: one forward over prompt + label[:-1] (= the prompt), logits at every position
         "lm-eval": forward_flops(config, full, sum(len(e) for e in enc)),
@@ -117,7 +118,7 @@ def bench_lang(args, lang: str, model, tok, model_dir: Path, peak: float) -> lis
 
     runs = {name: (lambda r=reuse: {k: p.logprobs for k, p in zip(keys, score_items(
                 model, tok, items, fmt, batch_size=args.batch, prefix_reuse=r))})
-            for name, reuse in (("xlt", True), ("xlt (no prefix reuse)", False))}
+            for name, reuse in (("xlt", True), ("xlt (KV-cache reuse)", "cache"), ("xlt (no prefix reuse)", False))}
     if not args.skip_lmeval:
         runs["lm-eval"] = lmeval_runner(model_dir, rows, lang, args.batch, Path(args.cache) / "lmeval")
         runs["lm-eval"]()  # warm-up: builds the task and loads the JSON once

@@ -68,6 +68,7 @@ def test_targets_union_and_order(compose):
     ("data.split=random", "kfold"),
     ("data.source=local", "data.dir"),
     ("data.n_eval=0", "n_eval"),
+    ("data.prefix_reuse=kv", "packed, cache"),
 ])
 def test_bad_values_name_valid_choices(compose, override, message):
     from xlt.errors import ConfigError

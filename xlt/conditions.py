@@ -160,6 +160,12 @@ def validate(cfg: DictConfig) -> None:
     ):
         if value not in valid:
             raise ConfigError(f"unknown {key} {value!r}; valid choices: {', '.join(valid)}")
+    try:
+        from xlt.scoring.scorer import reuse_mode
+
+        reuse_mode(data.get("prefix_reuse", True))
+    except ValueError as err:
+        raise ConfigError(str(err)) from None
     if data.source == "local" and not data.dir:
         raise ConfigError("data.source=local needs data.dir=<folder of <code>.jsonl files>")
     if int(data.n_eval) < 1:

@@ -35,7 +35,7 @@ def evaluate(model, tok, split_eval: dict[str, list], cfg: DictConfig, cond: Con
                                    max_new_tokens=int(cfg.regime.cot_max_new_tokens), **kwargs)
             else:
                 preds += score_items(model, tok, items, fmt, labels=labels,
-                                     prefix_reuse=bool(cfg.data.get("prefix_reuse", True)), **kwargs)
+                                     prefix_reuse=cfg.data.get("prefix_reuse", True), **kwargs)
     return preds
 
 

@@ -44,7 +44,7 @@ def _check(preds, ref, method: str) -> float:
 
 @pytest.mark.parametrize("fmt", sorted(FORMATS))
 @pytest.mark.parametrize("batch_size", [1, 7])
-@pytest.mark.parametrize("prefix_reuse", [True, False])
+@pytest.mark.parametrize("prefix_reuse", ["packed", "cache", False])
 def test_batched_matches_naive(tiny_model, fmt, batch_size, prefix_reuse):
     model, tok, _ = tiny_model
     items = _items()
@@ -92,7 +92,7 @@ def test_prefix_reuse_falls_back_when_the_cache_cannot_be_reused(tiny_model, cap
     items = _items(4)
     with caplog.at_level(logging.WARNING, logger="xlt.scoring.scorer"):
         preds = score_items(NoCache(model), tok, items, FORMATS["numbered"], batch_size=3, prefix_reuse=True)
-    assert "prefix reuse off" in caplog.text
+    assert "prefix reuse off (method packed)" in caplog.text and "prefix reuse off (method cache)" in caplog.text
     _check(preds, naive_score(model, tok, items, FORMATS["numbered"]), "label-token")
 
 
@@ -107,7 +107,7 @@ def test_multi_token_labels_fall_back_to_continuation_loglik(tiny_model):
         _check(preds, naive_score(model, tok, items, fmt), "continuation")
 
 
-@pytest.mark.parametrize("prefix_reuse", [True, False])
+@pytest.mark.parametrize("prefix_reuse", ["packed", "cache", False])
 def test_chat_template_on_and_off(tiny_model, prefix_reuse):
     model, tok, _ = tiny_model
     chat_tok = copy.deepcopy(tok)

@@ -1,4 +1,4 @@
-"""Prefix reuse: questions that share a passage encode the shared prompt prefix once.
+"""Prefix reuse through the KV cache: questions that share a passage encode the shared prefix once.
 
 Belebele has 1.84 questions per passage and the passage is most of every prompt, so about 40 % of
 the tokens a per-question scorer encodes are repeats. Here a batch is made of *groups* (the questions
@@ -11,11 +11,10 @@ every question sees exactly the ids and positions the naive scorer sees. Padding
 (left of the prefix, and between prefix and suffix); the attention mask hides both and explicit
 ``position_ids`` continue from each row's real prefix length, so padding changes nothing.
 
-Measured (bench/eval_throughput.py, SmolLM2-135M fp32, batch 8, 32 questions, medians of 3 on an
-idle 2-core machine, 2026-11-26): 1.27x faster than the same scorer without reuse on English
-(6.95 vs 5.46 q/s) and 1.21x on Arabic (1.62 vs 1.34 q/s), identical argmax, |dlogp| <= 4e-5. On by
-default (``data.prefix_reuse``). An earlier run on a machine loaded by other jobs looked slower; that
-was contention, not the method.
+This is the fallback for models the packed path (``xlt.scoring.packed``, the default) cannot run;
+it is slower on CPU (padding twice, cache copies): bench/eval_throughput.py, SmolLM2-135M fp32,
+batch 8, 32 questions, idle 2-core machine: English 8.3 q/s vs 10.8 packed vs 6.8 without reuse.
+Choose it with ``data.prefix_reuse=cache``.
 
 Only plain ``DynamicLayer`` caches are reused (full attention, every layer keeps every position);
 sliding-window or linear-attention caches, or models without a cache, fall back to the simple path.

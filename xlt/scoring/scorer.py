@@ -3,7 +3,9 @@ gathered at the four label tokens.
 
 Prompts are left-padded and length-sorted; explicit position ids keep left padding exact for
 rotary models, and ``logits_to_keep=1`` avoids computing the vocabulary projection (and a
-log-softmax) at every position — the main cost lm-evaluation-harness pays.
+log-softmax) at every position — the main cost lm-evaluation-harness pays. With prefix reuse (the
+default) a passage shared by two questions is encoded once (``xlt.scoring.packed``, falling back to
+``xlt.scoring.prefix``).
 """
 
 from __future__ import annotations
@@ -111,12 +113,30 @@ def _label_scores_simple(model, enc, order, batch_size, pad, token_ids, progress
     return scores
 
 
-def _label_scores_prefix(model, enc, keys, batch_size, pad, token_ids, progress):
+REUSE_CHOICES = ("auto", "packed", "cache", "off")
+
+
+def reuse_mode(value) -> str:
+    """Normalise ``data.prefix_reuse`` (true/false or a method name) to one of ``REUSE_CHOICES``."""
+    if value is True or value is None:
+        return "auto"
+    if value is False:
+        return "off"
+    if str(value) in REUSE_CHOICES:
+        return str(value)
+    raise ValueError(f"data.prefix_reuse={value!r} is not valid; use true, false or one of {', '.join(REUSE_CHOICES)}")
+
+
+def _label_scores_prefix(model, enc, keys, batch_size, pad, token_ids, progress, method):
     from xlt.scoring.prefix import batch_groups, plan_groups, shared_prefix_logprobs
 
+    if method == "packed":
+        from xlt.scoring.packed import packed_logprobs as forward
+    else:
+        forward = shared_prefix_logprobs
     scores: dict[int, list[float]] = {}
     for batch in batch_groups(plan_groups(enc, keys), enc, batch_size):
-        members, logp = shared_prefix_logprobs(model, enc, batch, pad)
+        members, logp = forward(model, enc, batch, pad)
         scores.update(zip(members, logp[:, list(token_ids)].tolist()))
         if progress:
             progress(len(members))
@@ -127,14 +147,16 @@ def score_items(model, tok, items: Sequence[Item], fmt: PromptFormat, *, chat_te
                 batch_size: int = 8, labels: LabelTokens | None = None,
                 prompts: Sequence[str] | None = None,
                 progress: Callable[[int], None] | None = None,
-                prefix_reuse: bool = False) -> list[Prediction]:
+                prefix_reuse: bool | str = False) -> list[Prediction]:
     """Score every item; returns predictions in the input order.
 
     ``prompts`` overrides the rendered prompt text per item (CoT appends reasoning this way).
     ``progress`` is called with the number of items finished after each batch.
-    ``prefix_reuse`` (the pipeline turns it on via ``data.prefix_reuse``; see ``xlt.scoring.prefix``)
-    encodes the passage shared by questions of one (lang, link) once; models whose cache cannot be
-    reused exactly fall back to full prompts, with a warning. The multi-token continuation fallback never reuses prefixes.
+    ``prefix_reuse`` (the pipeline passes ``data.prefix_reuse``) encodes the passage shared by the
+    questions of one (lang, link) once: ``"packed"`` (``xlt.scoring.packed``: one unpadded row per
+    batch), ``"cache"`` (``xlt.scoring.prefix``: KV cache copied per question), ``True``/``"auto"``
+    (packed, else cache), ``False``/``"off"``. A model that cannot run a method exactly falls back to
+    the next one, with a warning. The multi-token continuation fallback never reuses prefixes.
     """
     labels = labels or resolve_labels(tok, fmt.labels)
     texts = list(prompts) if prompts is not None else [prompt_text(tok, it, fmt, chat_template) for it in items]
@@ -142,15 +164,19 @@ def score_items(model, tok, items: Sequence[Item], fmt: PromptFormat, *, chat_te
     order = sorted(range(len(items)), key=lambda i: -len(enc[i]))  # longest first: OOM shows early
     pad = tok.pad_token_id
     scores: dict[int, list[float]] | None = None
-    if labels.single_token and prefix_reuse:
+    mode = reuse_mode(prefix_reuse)
+    methods = {"auto": ("packed", "cache"), "packed": ("packed",), "cache": ("cache",), "off": ()}[mode]
+    if labels.single_token:
         from xlt.scoring.prefix import PrefixUnsupported
 
-        try:
-            scores = _label_scores_prefix(model, enc, [(it.lang, it.link) for it in items], batch_size, pad,
-                                          labels.token_ids, progress)
-        except PrefixUnsupported as why:
-            # raised by the first batch, before any progress is reported
-            log.warning("prefix reuse off for %s (%s): scoring full prompts", type(model).__name__, why)
+        keys = [(it.lang, it.link) for it in items]
+        for method in methods:
+            try:
+                scores = _label_scores_prefix(model, enc, keys, batch_size, pad, labels.token_ids, progress, method)
+                break
+            except PrefixUnsupported as why:
+                # raised by the first batch, before any progress is reported
+                log.warning("prefix reuse off (method %s) for %s: %s", method, type(model).__name__, why)
     if scores is None and labels.single_token:
         scores = _label_scores_simple(model, enc, order, batch_size, pad, labels.token_ids, progress)
     if scores is None:
