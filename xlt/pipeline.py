@@ -29,13 +29,12 @@ def evaluate(model, tok, split_eval: dict[str, list], cfg: DictConfig, cond: Con
         for lang, items in split_eval.items():
             bar.set_postfix_str(lang)
             kwargs = dict(chat_template=bool(cfg.model.chat_template), batch_size=int(cfg.data.eval_batch_size),
-                          progress=bar.update)
+                          progress=bar.update, prefix_reuse=cfg.data.get("prefix_reuse", True))
             if cond.cot:
                 preds += score_cot(model, tok, items, fmt, labels,
                                    max_new_tokens=int(cfg.regime.cot_max_new_tokens), **kwargs)
             else:
-                preds += score_items(model, tok, items, fmt, labels=labels,
-                                     prefix_reuse=cfg.data.get("prefix_reuse", True), **kwargs)
+                preds += score_items(model, tok, items, fmt, labels=labels, **kwargs)
     return preds
 
 

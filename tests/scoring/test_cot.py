@@ -67,15 +67,17 @@ def test_summarize_reports_parse_rate_per_language():
                                              {})["per_lang"]["eng_Latn"]
 
 
-def test_tiny_model_cot_run(tiny_model):
+@pytest.mark.parametrize("prefix_reuse", ["packed", False])
+def test_tiny_model_cot_run(tiny_model, prefix_reuse):
     model, tok, _ = tiny_model
     fmt = FORMATS["numbered"]
     items = [Item(lang, f"l{i}", 1 + i % 2, "Adam lives in Tunis. " * (1 + i), f"Where does Adam live {i}?",
                   ("Tunis", "Paris", "Rome", "Seoul"), 1) for i, lang in enumerate(["arb_Arab", "eng_Latn", "jpn_Jpan"])]
+    items.append(Item("arb_Arab", "l0", 2, items[0].passage, "Who lives in Tunis?", ("Adam", "Eve", "Ali", "Sara"), 1))
     labels = resolve_labels(tok, fmt.labels)
     done: list[int] = []
     preds = score_cot(model, tok, items, fmt, labels, chat_template=False, max_new_tokens=6, batch_size=2,
-                      progress=done.append)
+                      progress=done.append, prefix_reuse=prefix_reuse)
     assert sum(done) == len(items)
     assert [p.lang for p in preds] == [it.lang for it in items]
     for p, it in zip(preds, items):

@@ -128,14 +128,15 @@ def cot_prompts(tok, items: Sequence[Item], fmt: PromptFormat, chat_template: bo
 
 def score_cot(model, tok, items: Sequence[Item], fmt: PromptFormat, labels: LabelTokens, *,
               chat_template: bool, max_new_tokens: int, batch_size: int = 8,
-              progress: Callable[[int], None] | None = None) -> list[Prediction]:
+              progress: Callable[[int], None] | None = None, prefix_reuse: bool | str = True) -> list[Prediction]:
     """Reason first (greedy, at most ``max_new_tokens``), then score the labels after
-    ``<reasoning>\\nAnswer:``; each prediction's ``extra`` holds ``cot_text`` and ``stated_answer``."""
+    ``<reasoning>\\nAnswer:``; each prediction's ``extra`` holds ``cot_text`` and ``stated_answer``.
+    ``prefix_reuse`` as in ``score_items`` (the passage before the reasoning is shared)."""
     reasoning = generate_reasoning(model, tok, cot_prompts(tok, items, fmt, chat_template), chat_template,
                                    max_new_tokens, batch_size)
     prompts = cot_prompts(tok, items, fmt, chat_template, reasoning)
     preds = score_items(model, tok, items, fmt, chat_template=chat_template, batch_size=batch_size,
-                        labels=labels, prompts=prompts, progress=progress)
+                        labels=labels, prompts=prompts, progress=progress, prefix_reuse=prefix_reuse)
     for p, it, r in zip(preds, items, reasoning):
         p.extra = {"cot_text": r, "stated_answer": stated_answer(r, fmt.labels, it.lang)}
     return preds
