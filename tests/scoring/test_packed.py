@@ -4,6 +4,7 @@ questions."""
 
 from __future__ import annotations
 
+import copy
 import logging
 
 import pytest
@@ -139,3 +140,19 @@ def test_reuse_mode_names_the_valid_values():
         ["auto", "off", "auto", "packed", "cache", "off"]
     with pytest.raises(ValueError, match="true, false or one of auto, packed, cache, off"):
         reuse_mode("kv")
+
+
+def test_packed_scores_a_lora_adapted_model(tiny_model, caplog):
+    """Evaluation after fine-tuning scores a peft model: the packed path must run on it, exactly."""
+    from peft import LoraConfig, get_peft_model
+
+    model, tok, _ = tiny_model
+    adapted = get_peft_model(copy.deepcopy(model), LoraConfig(r=4, target_modules=["q_proj", "v_proj"],
+                                                               init_lora_weights=False)).eval()
+    items = _items()
+    with caplog.at_level(logging.WARNING, logger="xlt.scoring.scorer"):
+        preds = score_items(adapted, tok, items, FORMATS["numbered"], batch_size=7, prefix_reuse="packed")
+    assert "prefix reuse off" not in caplog.text
+    ref = naive_score(adapted, tok, items, FORMATS["numbered"])
+    _check(preds, ref, "label-token")
+    assert torch.tensor(ref).sub(torch.tensor(naive_score(model, tok, items, FORMATS["numbered"]))).abs().max() > 1e-3
