@@ -1,9 +1,12 @@
 """Sweeps through hydra/launcher=slurm on the local cluster: a 2 x 2 study, a requeued job that
-resumes from its checkpoint, a cancelled job that ends the sweep clearly, validation before sbatch."""
+resumes from its checkpoint, a cancelled job that ends the sweep clearly, a re-run that waits on the
+jobs a dead sweep left in the queue, validation before sbatch."""
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 import time
 
 import pytest
@@ -112,6 +115,44 @@ def test_cancelled_job_ends_the_sweep_with_its_name(slurm_cluster, tmp_path):
     assert "1 of 2 conditions failed" in tail and victim in tail and f"SLURM job {job} ended CANCELLED" in tail
     [other] = [c for c in jobs if c != victim]
     assert [s.dir.name for s in finished(sweep)] == [other]
+
+
+@pytest.mark.slow
+def test_rerun_adopts_jobs_a_dead_sweep_left_running(slurm_cluster, tmp_path):
+    """The sweep process is killed while its job trains; the job stays in the queue (suspended here, so
+    it is certainly still there). Re-running the sweep adopts it instead of submitting it again, waits
+    for it, and ends with its result: one SLURM job in all."""
+    since = time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(time.time() - 1))
+    args = ["sweep_name=ad", *SLURM, *SMALL, "regime=finetune", "hydra.sweeper.add_baselines=false",
+            "regime.epochs=300", "regime.ckpt_every_n_steps=1000"]
+    sweep = tmp_path / "ad"
+    first = start_cli(args, tmp_path, tmp_path / "first.log", env=slurm_cluster.env)
+    try:
+        wait_for(lambda: any(sweep.glob("*-finetune-*/condition.json")), 180, "the job to start", first)
+        os.killpg(first.pid, signal.SIGKILL)
+        first.wait(timeout=30)
+    finally:
+        if first.poll() is None:
+            first.kill()
+    [(cid, job)] = _submitted((tmp_path / "first.log").read_text()).items()
+    # Pause the orphaned job so it is certainly still in the queue when the re-run looks.
+    slurm_cluster.run("scontrol", "suspend", job)
+    assert slurm_cluster.run("squeue", "-h", "-j", job, "-o", "%T").stdout.strip() == "SUSPENDED"
+    again = start_cli(args, tmp_path, tmp_path / "again.log", env=slurm_cluster.env)
+    try:
+        adopted = f"adopted {job} (SUSPENDED; queued by an earlier run of this sweep): {cid}"
+        wait_for(lambda: adopted in (tmp_path / "again.log").read_text(), 120, "the re-run to adopt the job", again)
+        slurm_cluster.run("scontrol", "resume", job)
+        assert again.wait(timeout=240) == 0, (tmp_path / "again.log").read_text()[-4000:]
+    finally:
+        if again.poll() is None:
+            again.kill()
+    out = (tmp_path / "again.log").read_text()
+    assert not _submitted(out)                                           # nothing submitted again
+    assert [s.dir.name for s in finished(sweep)] == [cid]
+    slurm_cluster.wait_state(job, {"COMPLETED"}, timeout=30)
+    lines = slurm_cluster.run("sacct", "-X", "-n", "-P", "-S", since, "-o", "JobID,SubmitLine").stdout
+    assert len({ln.split("|")[0] for ln in lines.splitlines() if str(tmp_path) in ln}) == 1  # one job in all
 
 
 def test_invalid_condition_submits_nothing(slurm_cluster, tmp_path):

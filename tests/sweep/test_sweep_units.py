@@ -136,3 +136,57 @@ def test_git_state_clean_and_dirty(tmp_path):
     (tmp_path / "f").write_text("2")
     assert git_state(tmp_path)["dirty"] is True
     assert versions()["hydra-core"] and "submitit" in versions()
+
+
+class _FakeWatcher:
+    def __init__(self, state: str) -> None:
+        self.state, self._finished = state, {"7"}
+
+    def get_state(self, job_id: str, mode: str = "standard") -> str:
+        return self.state
+
+
+class _FakeJob:
+    """What _finished reads of a submitit job: done(), paths.result_pickle, watcher, job_id."""
+
+    def __init__(self, tmp_path, state: str, done: bool = True, result: bool = False) -> None:
+        from types import SimpleNamespace
+
+        self.job_id, self.watcher, self._done = "7", _FakeWatcher(state), done
+        self.paths = SimpleNamespace(result_pickle=tmp_path / "7_result.pkl")
+        if result:
+            self.paths.result_pickle.write_bytes(b"x")
+
+    def done(self) -> bool:
+        return self._done
+
+
+@pytest.mark.parametrize("state, ended", [("SUSPENDED", False), ("STOPPED", False), ("REQUEUE_HOLD", False),
+                                          ("CANCELLED by 0", True), ("COMPLETED", True), ("FAILED", True),
+                                          ("OUT_OF_MEMORY", True)])
+def test_a_suspended_job_is_not_finished(tmp_path, state, ended):
+    """submitit calls SUSPENDED "done"; the sweep keeps waiting (and keeps the job polled)."""
+    from xlt.sweep.launch import _finished
+
+    job = _FakeJob(tmp_path, state)
+    assert _finished(job) is ended
+    assert ("7" in job.watcher._finished) is ended
+    assert _finished(_FakeJob(tmp_path, state, result=True))       # a result on disk always ends it
+    assert not _finished(_FakeJob(tmp_path, state, done=False))
+
+
+def test_inflight_record_and_queue_query(tmp_path, monkeypatch):
+    from xlt.sweep import inflight
+
+    assert inflight.read(tmp_path) == {}
+    inflight.record(tmp_path, [("a", "1"), ("b", "2_0")])
+    inflight.record(tmp_path, [("a", "3")])                          # a re-submission replaces the old id
+    assert inflight.read(tmp_path) == {"a": "3", "b": "2_0"}
+    monkeypatch.setenv("PATH", str(tmp_path / "nowhere"))             # no squeue: nothing is adopted
+    assert inflight.live_jobs(["3"]) == {}
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "squeue").write_text("#!/bin/sh\necho '3 RUNNING'\necho '9 PENDING'\n")
+    (fake / "squeue").chmod(0o755)
+    monkeypatch.setenv("PATH", str(fake))
+    assert inflight.live_jobs(["3", "2_0"]) == {"3": "RUNNING"}       # only asked-for ids, as squeue lists them

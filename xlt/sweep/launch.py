@@ -120,12 +120,18 @@ def _submitit_batch(launcher: Any, chunk: Sequence[PlannedJob], poll_s: float,
     from hydra.core.singleton import Singleton
     from hydra.core.utils import filter_overrides
 
+    from xlt.sweep import inflight
+
     sweep_dir = Path(str(launcher.config.hydra.sweep.dir))
     sweep_dir.mkdir(parents=True, exist_ok=True)
-    log.info("submitit '%s': submitting %d conditions (sweep dir %s)", launcher._EXECUTOR, len(chunk), sweep_dir)
     jobs: list[Any] = [None] * len(chunk)
     outcomes: dict[int, Outcome] = {}
-    for params, members in launcher_groups(chunk):
+    adopted = _adopt(launcher, chunk, jobs, sweep_dir)
+    log.info("submitit '%s': submitting %d conditions (sweep dir %s)", launcher._EXECUTOR,
+             len(chunk) - len(adopted), sweep_dir)
+    fresh = [i for i in range(len(chunk)) if i not in adopted]
+    for params, positions in launcher_groups([chunk[i] for i in fresh]):
+        members = [fresh[k] for k in positions]
         args = []
         for i in members:
             job = chunk[i]
@@ -142,6 +148,7 @@ def _submitit_batch(launcher: Any, chunk: Sequence[PlannedJob], poll_s: float,
             continue
         for i, sj in zip(members, submitted):
             jobs[i] = sj
+        inflight.record(sweep_dir, [(chunk[i].condition_id, sj.job_id) for i, sj in zip(members, submitted)])
         log.info("submitted %s: %s", ", ".join(sj.job_id for sj in submitted),
                  ", ".join(chunk[i].condition_id for i in members))
 
@@ -154,12 +161,56 @@ def _submitit_batch(launcher: Any, chunk: Sequence[PlannedJob], poll_s: float,
                 watcher.update()
             last_poll = time.monotonic()
         for i, sj in enumerate(jobs):
-            if i not in outcomes and sj.done():
+            if i not in outcomes and _finished(sj):
                 outcomes[i] = _collect(chunk[i], sj)
                 on_finished(1)
         if len(outcomes) < len(jobs):
             time.sleep(1.0)
     return [outcomes[i] for i in range(len(jobs))]
+
+
+# SLURM states of a job that still holds or awaits resources. submitit 1.5 calls a job "done" in any state
+# outside a shorter list, so a suspended job (PreemptMode=SUSPEND, `scontrol suspend`) looked finished.
+ACTIVE_STATES = frozenset({"PENDING", "RUNNING", "REQUEUED", "COMPLETING", "CONFIGURING", "SUSPENDED", "RESIZING",
+                           "REQUEUE_HOLD", "REQUEUE_FED", "SIGNALING", "STAGE_OUT", "STOPPED", "RESV_DEL_HOLD",
+                           "PREEMPTED", "READY", "UNKNOWN"})
+
+
+def _finished(sj: Any) -> bool:
+    """Whether a submitit job has ended: its result is there, or SLURM's last known state is not active."""
+    if not sj.done():
+        return False
+    watcher = getattr(sj, "watcher", None)
+    if watcher is None or Path(sj.paths.result_pickle).exists():
+        return True
+    state = (watcher.get_state(sj.job_id, mode="cache").split() or ["UNKNOWN"])[0].upper()
+    if state in ACTIVE_STATES:
+        # submitit stops polling jobs it thinks are done; keep this one polled (private set, submitit 1.5)
+        getattr(watcher, "_finished", set()).discard(sj.job_id)
+        return False
+    return True
+
+
+def _adopt(launcher: Any, chunk: Sequence[PlannedJob], jobs: list[Any], sweep_dir: Path) -> set[int]:
+    """Fill ``jobs`` with the still-queued jobs an earlier run of this sweep submitted; their positions."""
+    import submitit
+
+    from xlt.sweep import inflight
+
+    if launcher._EXECUTOR != "slurm":
+        return set()
+    earlier = inflight.read(sweep_dir)
+    wanted = {i: earlier[job.condition_id] for i, job in enumerate(chunk) if job.condition_id in earlier}
+    live = inflight.live_jobs(wanted.values())
+    adopted = set()
+    for i, job_id in wanted.items():
+        if job_id in live:
+            folder = str(launcher_params(chunk[i])["submitit_folder"])
+            jobs[i] = submitit.SlurmJob(folder=folder, job_id=job_id)
+            adopted.add(i)
+            log.info("adopted %s (%s; queued by an earlier run of this sweep): %s", job_id, live[job_id],
+                     chunk[i].condition_id)
+    return adopted
 
 
 def _collect(job: PlannedJob, sj: Any) -> Outcome:
