@@ -84,9 +84,10 @@ def prompt_flops(config, enc, groups) -> dict[str, float]:
     """Model FLOPs each method needs for the same questions (real tokens only, padding excluded)."""
     full = [(0, len(e)) for e in enc]
     xlt_prefix = [(0, g.split) for g in groups] + [(g.split, len(enc[i]) - g.split) for g in groups for i in g.members]
+    shared = forward_flops(config, xlt_prefix, len(enc))  # packed and KV-cache reuse do the same work
     return {
-        "xlt": forward_flops(config, xlt_prefix, len(enc)),
-        "xlt (KV-cache reuse)": forward_flops(config, xlt_prefix, len(enc)),
+        "xlt": shared,
+        "xlt (KV-cache reuse)": shared,
         "xlt (no prefix reuse)": forward_flops(config, full, len(enc)),
         # lm-eval: one forward over prompt + label[:-1] (= the prompt), logits at every position
         "lm-eval": forward_flops(config, full, sum(len(e) for e in enc)),

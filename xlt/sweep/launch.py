@@ -22,6 +22,7 @@ from typing import Any, Callable, Sequence
 from hydra.core.utils import JobReturn, JobStatus
 
 from xlt.results.store import DONE
+from xlt.sweep import inflight
 from xlt.sweep.plan import PlannedJob, launcher_params
 
 log = logging.getLogger(__name__)
@@ -120,8 +121,6 @@ def _submitit_batch(launcher: Any, chunk: Sequence[PlannedJob], poll_s: float,
     from hydra.core.singleton import Singleton
     from hydra.core.utils import filter_overrides
 
-    from xlt.sweep import inflight
-
     sweep_dir = Path(str(launcher.config.hydra.sweep.dir))
     sweep_dir.mkdir(parents=True, exist_ok=True)
     jobs: list[Any] = [None] * len(chunk)
@@ -194,8 +193,6 @@ def _finished(sj: Any) -> bool:
 def _adopt(launcher: Any, chunk: Sequence[PlannedJob], jobs: list[Any], sweep_dir: Path) -> set[int]:
     """Fill ``jobs`` with the still-queued jobs an earlier run of this sweep submitted; their positions."""
     import submitit
-
-    from xlt.sweep import inflight
 
     if launcher._EXECUTOR != "slurm":
         return set()
