@@ -20,11 +20,13 @@ from xlt.errors import ConfigError
 # Config nodes that define what a condition computes. Everything else (trainer, strategy, logger,
 # cluster, launcher, paths, force) changes how or where it runs, not its results.
 IDENTITY_KEYS = ("model", "lang", "regime", "targets", "data", "seed")
-# Inside `model`, these describe resources or bookkeeping, not the model.
-MODEL_NON_IDENTITY = ("resources", "strategy", "weights_note", "local_path")
+# Inside `model`, these describe resources, bookkeeping or where the weights sit, not the model: what
+# was loaded enters as `model.checkpoint` (a fingerprint of the weights, xlt.models.checkpoint).
+MODEL_NON_IDENTITY = ("resources", "strategy", "weights_note", "local_path", "revision", "gguf")
 # Regime keys that only matter when the regime trains (conf/hparams/lora.yaml).
 TRAINING_KEYS = ("lora", "lr", "weight_decay", "warmup_ratio", "epochs", "batch_size", "grad_accum",
-                 "max_length", "gradient_checkpointing", "bucket_by_length", "ckpt_every_n_steps")
+                 "max_length", "gradient_checkpointing", "bucket_by_length", "ckpt_every_n_steps",
+                 "adapt_memory")
 
 
 def _plain(node: Any) -> Any:
@@ -41,9 +43,11 @@ def identity_payload(cfg: DictConfig) -> dict[str, Any]:
             raise ConfigError(f"config has no {key!r} node; is this the xlt root config?")
         payload[key] = _plain(cfg[key])
     payload["model"] = {k: v for k, v in payload["model"].items() if k not in MODEL_NON_IDENTITY}
+    payload["model"]["checkpoint"] = checkpoint_fingerprint(cfg.model)
     # How scoring is batched changes speed, not results (exactness is tested to 1e-4).
     payload["data"] = {k: v for k, v in payload["data"].items() if k not in ("eval_batch_size", "prefix_reuse")}
     payload["regime"].pop("ckpt_every_n_steps", None)  # how often to save, not what is learned
+    payload["regime"].pop("adapt_memory", None)  # keeps the effective batch: how a step runs, not what
     if not payload["regime"].get("train", False):
         # Without training, results depend on neither the source language nor the seed (scoring and
         # greedy CoT are deterministic): one baseline serves every source and seed of a sweep.
@@ -53,6 +57,13 @@ def identity_payload(cfg: DictConfig) -> dict[str, Any]:
             payload["regime"].pop("cot_max_new_tokens", None)
         payload["data"] = {k: v for k, v in payload["data"].items() if k not in ("n_train",)}
     return payload
+
+
+def checkpoint_fingerprint(model_cfg: DictConfig) -> str:
+    """The identity of the weights a preset loads (cached; no weights are read in full)."""
+    from xlt.models.checkpoint import resolve_checkpoint
+
+    return resolve_checkpoint(model_cfg).fingerprint
 
 
 def condition_id(cfg: DictConfig) -> str:
@@ -69,10 +80,24 @@ def _resolver_condition_id(*, _root_: DictConfig) -> str:
     return condition_id(_root_)
 
 
+def model_name_from(hub_id: str | None, local_path: str | None) -> str:
+    """A readable model name for ``model=hf``: ``hf-<last part of the hub id or folder name>``."""
+    import re
+
+    where = local_path or hub_id
+    if not where:
+        return "hf"
+    slug = re.sub(r"[^A-Za-z0-9._]+", "_", Path(str(where).rstrip("/")).name).strip("_")
+    return f"hf-{slug[:48]}" if slug else "hf"
+
+
 def register_resolvers() -> None:
-    """Register ``${xlt_condition_id:}`` (used by hydra.run.dir / hydra.sweep.subdir)."""
+    """Register ``${xlt_condition_id:}`` (hydra.run.dir / hydra.sweep.subdir) and
+    ``${xlt_model_name:hub_id,local_path}`` (the name of ``model=hf``)."""
     if not OmegaConf.has_resolver("xlt_condition_id"):
         OmegaConf.register_new_resolver("xlt_condition_id", _resolver_condition_id)
+    if not OmegaConf.has_resolver("xlt_model_name"):
+        OmegaConf.register_new_resolver("xlt_model_name", model_name_from)
 
 
 @dataclass(frozen=True)
@@ -177,8 +202,9 @@ def validate(cfg: DictConfig) -> None:
             f"model {cfg.model.name!r} sets trust_remote_code=true without trust_remote_code_reason; "
             "remote code stays off unless a preset says why"
         )
-    if not cfg.model.get("tiny", False) and not cfg.model.get("hub_id") and not cfg.model.get("local_path"):
-        raise ConfigError(f"model {cfg.model.name!r} is not tiny and names neither hub_id nor local_path")
+    if not cfg.model.get("tiny", False) and not any(cfg.model.get(k) for k in ("hub_id", "local_path", "gguf")):
+        raise ConfigError(f"model {cfg.model.name!r} names no weights; set model.hub_id=ORG/NAME "
+                          "or model.local_path=DIR (config.json + *.safetensors)")
     strategy_preset(cfg)
     if cfg.regime.train:
         for key in ("lr", "epochs", "batch_size"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import traceback
 from pathlib import Path
@@ -10,6 +11,8 @@ from typing import Any
 from omegaconf import DictConfig, OmegaConf
 
 from xlt.conditions import Condition, apply_strategy_preset, identity_payload
+from xlt.errors import ConfigError
+from xlt.models.checkpoint import check_against_preset, check_loadable, checkpoint_config
 from xlt.ranks import is_rank_zero
 from xlt.results.store import ConditionStore
 
@@ -20,6 +23,7 @@ def evaluate(model, tok, split_eval: dict[str, list], cfg: DictConfig, cond: Con
     """Score every target language with a progress bar over questions."""
     from tqdm.auto import tqdm
 
+    from xlt.models.loading import uses_chat_template
     from xlt.scoring.cot import score_cot
     from xlt.scoring.scorer import score_items
 
@@ -28,7 +32,7 @@ def evaluate(model, tok, split_eval: dict[str, list], cfg: DictConfig, cond: Con
     with tqdm(total=total, desc=f"scoring {cond.id}", unit="q", disable=not is_rank_zero()) as bar:
         for lang, items in split_eval.items():
             bar.set_postfix_str(lang)
-            kwargs = dict(chat_template=bool(cfg.model.chat_template), batch_size=int(cfg.data.eval_batch_size),
+            kwargs = dict(chat_template=uses_chat_template(cfg.model, tok), batch_size=int(cfg.data.eval_batch_size),
                           progress=bar.update, prefix_reuse=cfg.data.get("prefix_reuse", True))
             if cond.cot:
                 preds += score_cot(model, tok, items, fmt, labels,
@@ -47,6 +51,28 @@ def train_passages(split_train: list, seed: int, format_only: bool) -> list[str]
     return swapped_passages(split_train, seed)
 
 
+def check_same_checkpoint(store: ConditionStore, fingerprint: str, cond_id: str) -> None:
+    """Refuse to continue or reuse a condition whose recorded checkpoint is not the one on disk now
+    (weights replaced under a queued or finished condition): results are never mixed across weights."""
+    try:
+        recorded = store.condition().get("identity", {}).get("model", {}).get("checkpoint")
+    except (OSError, ValueError):
+        return
+    if recorded and recorded != fingerprint:
+        raise ConfigError(f"condition {cond_id}: its checkpoint changed since it was started "
+                          f"(recorded {recorded}, now {fingerprint}); re-run the sweep to give the new "
+                          "weights their own condition, or restore the old ones")
+
+
+def verify_preset(model_cfg: DictConfig) -> None:
+    """A real preset's arch block must match the checkpoint it loads (its config.json)."""
+    if model_cfg.get("tiny") or not model_cfg.get("arch"):
+        return
+    config = checkpoint_config(model_cfg)
+    if config is not None:
+        check_against_preset(model_cfg, config)
+
+
 def run_condition(cfg: DictConfig, run_dir: Path, choices: dict[str, str] | None = None) -> dict[str, Any]:
     """Run (or skip, if finished) one condition; returns its metrics. Failures are recorded, then raised."""
     from xlt.data.belebele import check_available, load_languages
@@ -60,6 +86,8 @@ def run_condition(cfg: DictConfig, run_dir: Path, choices: dict[str, str] | None
     cond = Condition.from_cfg(cfg)
     apply_strategy_preset(cfg)
     store = ConditionStore(run_dir)
+    ckpt = check_loadable(cfg.model)
+    check_same_checkpoint(store, ckpt.fingerprint, cond.id)
     if store.done and not cfg.force:
         log.info("condition %s already finished; skipping (force=true redoes it)", cond.id)
         return store.metrics()
@@ -69,6 +97,7 @@ def run_condition(cfg: DictConfig, run_dir: Path, choices: dict[str, str] | None
         store.clear()
     info = {"id": cond.id, **cond.tags(), "source_variants": list(cond.source_variants),
             "targets": list(cond.targets), "identity": identity_payload(cfg),
+            "checkpoint": dataclasses.asdict(ckpt),
             "config": OmegaConf.to_container(cfg, resolve=True)}
     if is_rank_zero():
         store.write_condition(info)
@@ -79,6 +108,7 @@ def run_condition(cfg: DictConfig, run_dir: Path, choices: dict[str, str] | None
         split = make_split(data, list(cond.source_variants) if cond.trains else [], list(cond.targets), d.split,
                            int(d.n_eval), int(d.get("split_seed", 0)), d.get("n_train"), int(d.n_folds), int(d.fold))
         tok = load_tokenizer(cfg.model)
+        verify_preset(cfg.model)
         fmt = get_format(cfg.data.prompt)
         labels = resolve_labels(tok, fmt.labels)
         if not labels.single_token:

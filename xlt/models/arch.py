@@ -30,3 +30,21 @@ def build_config(model_cfg: DictConfig | Mapping[str, Any], **overrides: Any):
     model_type = arch.pop("model_type")
     arch.update(overrides)
     return AutoConfig.for_model(model_type, **arch)
+
+
+def arch_config(model_cfg: DictConfig | Mapping[str, Any]):
+    """The transformers config of a preset: its ``arch`` block, or (``model=hf``, no arch block) the
+    checkpoint's own config.json, read without loading weights."""
+    if model_cfg.get("arch"):
+        return build_config(model_cfg)
+    from transformers import AutoConfig
+
+    from xlt.errors import ConfigError
+    from xlt.models.checkpoint import checkpoint_config
+
+    config = checkpoint_config(model_cfg)
+    if config is None:
+        raise ConfigError(f"model {model_cfg.get('name')!r}: no arch block and the checkpoint's config.json "
+                          "cannot be read here; set model.local_path=DIR or download the hub snapshot")
+    config = dict(config)
+    return AutoConfig.for_model(config.pop("model_type"), **config)

@@ -1,4 +1,4 @@
-"""Load a preset's model and tokenizer: a cached tiny twin offline, or the hub / a local path.
+"""Load a preset's model and tokenizer: a cached tiny twin, a packaged GGUF, a local folder or the hub.
 
 Weights load with safetensors only; remote code stays off unless the preset says why.
 """
@@ -17,16 +17,30 @@ def _dtype(name: str):
 
 
 def model_source(model_cfg: DictConfig) -> tuple[str, dict[str, Any]]:
-    """Where to load from and the kwargs that pin it (revision, remote code)."""
+    """Where to load from and the kwargs that pin it (resolved revision, remote code)."""
     if model_cfg.get("tiny", False):
         from xlt.models.tiny import ensure_tiny
 
         return str(ensure_tiny(model_cfg)), {}
-    path = model_cfg.get("local_path") or model_cfg.hub_id
+    from xlt.models.checkpoint import cache_root, check_loadable
+
+    ckpt = check_loadable(model_cfg)
+    if ckpt.kind == "gguf":
+        from xlt.models.gguf import ensure_converted
+
+        return str(ensure_converted(model_cfg.gguf, cache_root())), {}
     kwargs: dict[str, Any] = {"trust_remote_code": bool(model_cfg.get("trust_remote_code", False))}
-    if not model_cfg.get("local_path") and model_cfg.get("revision"):
-        kwargs["revision"] = model_cfg.revision
-    return str(path), kwargs
+    if ckpt.kind == "hub":
+        kwargs["revision"] = ckpt.revision  # the commit the condition id was computed from
+    return ckpt.location, kwargs
+
+
+def uses_chat_template(model_cfg: DictConfig, tok) -> bool:
+    """``chat_template: auto`` (or null) means: use the tokenizer's template when it has one."""
+    value = model_cfg.get("chat_template", False)
+    if value is None or value == "auto":
+        return bool(getattr(tok, "chat_template", None))
+    return bool(value)
 
 
 def load_tokenizer(model_cfg: DictConfig):

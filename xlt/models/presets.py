@@ -107,9 +107,10 @@ def model_stats(model_cfg: DictConfig, r: int = 16, alpha: int = 32) -> ModelSta
     from peft import LoraConfig, get_peft_model
     from transformers import AutoModelForCausalLM
 
-    from xlt.models.arch import build_config
+    from xlt.models.arch import arch_config
+    from xlt.training.adapter import lora_targets
 
-    config = build_config(model_cfg)
+    config = arch_config(model_cfg)
     targets_p = list(model_cfg.get("lora_target_parameters") or [])
     with torch.device("meta"):  # shapes only: a 671B model costs no memory
         model = AutoModelForCausalLM.from_config(config)
@@ -124,7 +125,7 @@ def model_stats(model_cfg: DictConfig, r: int = 16, alpha: int = 32) -> ModelSta
             r=r,
             lora_alpha=alpha,
             lora_dropout=0.0,  # peft refuses dropout on target_parameters; counts do not depend on it
-            target_modules=list(model_cfg.lora_targets),
+            target_modules=lora_targets(model_cfg),
             target_parameters=targets_p or None,
         )
         peft_model = get_peft_model(model, lora)

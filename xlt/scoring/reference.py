@@ -30,7 +30,7 @@ def naive_logprobs(model, tok, item: Item, fmt: PromptFormat, chat_template: boo
         with torch.no_grad():
             logits = model(input_ids=ids, use_cache=False).logits.float()
         logp = torch.log_softmax(logits[0, :-1], dim=-1)
-        n = len(cont)
+        n = len(cont) - len(labels.lead)  # as the scorer: conditional on the shared lead tokens
         steps = logp[-n:]
         out.append(float(steps.gather(-1, ids[0, -n:, None]).sum()))
     return out

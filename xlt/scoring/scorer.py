@@ -160,7 +160,7 @@ def score_items(model, tok, items: Sequence[Item], fmt: PromptFormat, *, chat_te
     """
     labels = labels or resolve_labels(tok, fmt.labels)
     texts = list(prompts) if prompts is not None else [prompt_text(tok, it, fmt, chat_template) for it in items]
-    enc = [encode_prompt(tok, t, chat_template) for t in texts]
+    enc = [encode_prompt(tok, t, chat_template) + list(labels.lead) for t in texts]
     order = sorted(range(len(items)), key=lambda i: -len(enc[i]))  # longest first: OOM shows early
     pad = tok.pad_token_id
     scores: dict[int, list[float]] | None = None
@@ -181,7 +181,7 @@ def score_items(model, tok, items: Sequence[Item], fmt: PromptFormat, *, chat_te
         scores = _label_scores_simple(model, enc, order, batch_size, pad, labels.token_ids, progress)
     if scores is None:
         scores = {}
-        conts = list(labels.continuations)
+        conts = [c[len(labels.lead):] for c in labels.continuations]
         for batch in _batches(order, max(1, batch_size // 4)):  # 4 rows per item
             flat = continuation_logprobs(model, [enc[i] for i in batch for _ in conts], conts * len(batch), pad)
             for row, i in enumerate(batch):

@@ -33,7 +33,14 @@ def lora_config(model_cfg: DictConfig, regime: DictConfig):
                         model_cfg.name, dropout, target_parameters)
             dropout = 0.0
     return LoraConfig(r=int(regime.lora.r), lora_alpha=int(regime.lora.alpha), lora_dropout=dropout,
-                      target_modules=list(model_cfg.lora_targets), task_type="CAUSAL_LM", **kwargs)
+                      target_modules=lora_targets(model_cfg), task_type="CAUSAL_LM", **kwargs)
+
+
+def lora_targets(model_cfg: DictConfig) -> list[str] | str:
+    """The preset's LoRA target modules; unnamed (``model=hf``): peft's ``all-linear`` (every linear
+    layer but the output head), the usual QLoRA choice, which works for any architecture."""
+    named = model_cfg.get("lora_targets")
+    return list(named) if named else "all-linear"
 
 
 def attach_lora(model, model_cfg: DictConfig, regime: DictConfig):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 from pathlib import Path
@@ -15,6 +16,8 @@ from xlt.scoring.labels import LabelTokens
 from xlt.training.adapter import attach_lora, gathered_trainable_state, save_adapter
 from xlt.training.examples import build_examples
 from xlt.training.loader import ResumableLoader, batch_counter
+from xlt.training.memory import MemoryGuard, StepPlan, available_bytes, plan_step
+from xlt.training.progress import ProgressLog
 from xlt.training.strategies import build_strategy, deepspeed_config, zero_stage
 
 log = logging.getLogger(__name__)
@@ -112,6 +115,36 @@ def _total_steps(loader: ResumableLoader, regime: DictConfig, max_steps: int):
     return total
 
 
+def plan_memory(cfg: DictConfig, seq_len: int) -> StepPlan | None:
+    """On CPU: estimate the step's peak memory before training and fit it to this machine (see
+    ``xlt.training.memory``); None elsewhere (GPU memory is planned by ``python -m xlt.plan``)."""
+    from xlt.models.presets import model_stats
+
+    if str(cfg.trainer.get("accelerator", "cpu")) != "cpu":
+        return None
+    regime = cfg.regime
+    stats = model_stats(cfg.model, int(regime.lora.r), int(regime.lora.alpha))
+    devices = int(cfg.trainer.get("devices", 1) or 1)  # processes on this machine share its memory
+    plan = plan_step(stats, int(regime.batch_size), int(regime.grad_accum), seq_len,
+                     bool(regime.get("gradient_checkpointing", False)),
+                     str(cfg.trainer.get("precision", "32-true")).startswith("bf16"),
+                     available_bytes() / devices, adapt=bool(regime.get("adapt_memory", True)))
+    log.info("memory plan (%d tokens at most): %s", seq_len, plan.describe())
+    return plan
+
+
+def with_step_plan(cfg: DictConfig, plan: StepPlan) -> DictConfig:
+    """A copy of ``cfg`` whose regime runs the planned micro-batch, accumulation and checkpointing."""
+    from omegaconf import open_dict
+
+    cfg = cfg.copy()
+    with open_dict(cfg):
+        cfg.regime.batch_size = plan.micro_batch
+        cfg.regime.grad_accum = plan.grad_accum
+        cfg.regime.gradient_checkpointing = plan.gradient_checkpointing
+    return cfg
+
+
 def finetune(cfg: DictConfig, model, tok, train_items: Sequence[Item], fmt: PromptFormat,
              labels: LabelTokens, run_dir: Path, loggers: list | None = None,
              passages: Sequence[str] | None = None, *, callbacks: Sequence = (), **trainer_overrides: Any):
@@ -126,10 +159,16 @@ def finetune(cfg: DictConfig, model, tok, train_items: Sequence[Item], fmt: Prom
 
     from xlt.training.module import LoRAModule
 
-    regime, seed = cfg.regime, int(cfg.seed)
+    from xlt.models.loading import uses_chat_template
+
+    seed = int(cfg.seed)
     L.seed_everything(seed, workers=True, verbose=False)
-    examples = build_examples(tok, train_items, fmt, labels, chat_template=bool(cfg.model.chat_template),
-                              max_length=int(regime.max_length), passages=passages)
+    examples = build_examples(tok, train_items, fmt, labels, chat_template=uses_chat_template(cfg.model, tok),
+                              max_length=int(cfg.regime.max_length), passages=passages)
+    plan = plan_memory(cfg, max(len(e.input_ids) for e in examples))
+    if plan is not None:
+        cfg = with_step_plan(cfg, plan)
+    regime = cfg.regime
     loader = train_loader(examples, regime, tok.pad_token_id, seed)
     opt_kwargs: dict[str, Any] = dict(lr=float(regime.lr), weight_decay=float(regime.weight_decay),
                                       warmup_ratio=float(regime.warmup_ratio), seed=seed,
@@ -147,12 +186,21 @@ def finetune(cfg: DictConfig, model, tok, train_items: Sequence[Item], fmt: Prom
         module = LoRAModule(factory=lambda: prepare_model(cfg), **opt_kwargs)
     else:
         module = LoRAModule(prepare_model(cfg, model), **opt_kwargs)
-    trainer = make_trainer(cfg, run_dir, loggers or [], [batch_counter(loader), *callbacks], **trainer_overrides)
+    progress = ProgressLog(opt_kwargs["total_steps"], name=run_dir.name)
+    trainer = make_trainer(cfg, run_dir, loggers or [], [batch_counter(loader), progress, *callbacks],
+                           **trainer_overrides)
     last = run_dir / "checkpoints" / "last.ckpt"
     if last.exists():
         log.info("resuming from %s", last)
+    guard = MemoryGuard(plan.limit * 0.95) if plan is not None else contextlib.nullcontext()
     try:
-        trainer.fit(module, train_dataloaders=loader, ckpt_path=str(last) if last.exists() else None)
+        with guard:
+            try:
+                trainer.fit(module, train_dataloaders=loader, ckpt_path=str(last) if last.exists() else None)
+            except (KeyboardInterrupt, SystemExit):  # Lightning exits 1 after an interrupt
+                if isinstance(guard, MemoryGuard) and guard.tripped:
+                    raise guard.error() from None
+                raise
         state = gathered_trainable_state(module.model)  # a collective under DeepSpeed: every rank
         if trainer.is_global_zero:
             save_adapter(module.model, run_dir / "adapter", state)
