@@ -83,13 +83,25 @@ def chance_logit(k: np.ndarray, n: np.ndarray | float, chance: float = 0.25) -> 
 
 
 def _cells_from_items(df: pd.DataFrame) -> pd.DataFrame:
+    """Cell counts from an item-level frame; several fine-tuned runs of a cell are AVERAGED.
+
+    A cell may hold several fine-tuned runs (seeds, or rows of several sources): ``k_ft`` is
+    their mean count, ``n_runs`` their number. Summing them would count one item several times
+    (accuracy above 1). Runs that do not each score the baseline's items are refused.
+    """
     g = df[df["regime"].isin(["zero_shot", "finetune"])].groupby(["model", "lang", "regime"])
     agg = g["correct"].agg(["sum", "count"]).unstack("regime")
+    n_base, n_ft = agg[("count", "zero_shot")], agg[("count", "finetune")]
+    runs = n_ft / n_base
+    if not np.allclose(runs, np.round(runs)) or (runs < 1).any():
+        bad = runs[~np.isclose(runs, np.round(runs)) | (runs < 1)].index.tolist()[:3]
+        raise ValueError(f"fine-tuned rows are not whole runs over the baseline's items in cells {bad}")
     out = pd.DataFrame(
         {
             "k_base": agg[("sum", "zero_shot")],
-            "k_ft": agg[("sum", "finetune")],
-            "n_items": agg[("count", "zero_shot")],
+            "k_ft": agg[("sum", "finetune")] / runs,
+            "n_items": n_base,
+            "n_runs": runs.round().astype(int),
         }
     ).reset_index()
     sem = df.groupby("lang")["semitic"].first()
