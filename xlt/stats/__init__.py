@@ -5,6 +5,7 @@ The unit of inference for family effects is the LANGUAGE, never the
 model x language cell (see :mod:`xlt.stats.primary`).
 """
 
+from xlt.stats.adjusted import holm, primary_test, tost_feasibility
 from xlt.stats.disentangle import DisentangleResult, EffectEstimate, disentangle, matrix_cells
 from xlt.stats.paired import PairedDiff, paired_difference, wilson_interval
 from xlt.stats.power import PowerResult, minimum_detectable_bonus, power_analysis
@@ -22,6 +23,7 @@ from xlt.stats.primary import (
     relatedness_regression,
     tost_equivalence,
 )
+from xlt.stats.stress import SCENARIOS, StressSpec, stress_counts
 from xlt.stats.simulate import (
     MatrixSpec,
     SimSpec,
@@ -33,6 +35,7 @@ from xlt.stats.simulate import (
 )
 
 __all__ = [
+    "holm", "primary_test", "tost_feasibility", "SCENARIOS", "StressSpec", "stress_counts",
     "DisentangleResult", "EffectEstimate", "disentangle", "matrix_cells",
     "PairedDiff", "paired_difference", "wilson_interval",
     "PowerResult", "minimum_detectable_bonus", "power_analysis",
