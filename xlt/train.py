@@ -7,6 +7,7 @@ multirun before launching, skips finished ones and lists failures; this function
 from __future__ import annotations
 
 import logging
+import sys
 from pathlib import Path
 
 import hydra
@@ -27,9 +28,19 @@ def main(cfg: DictConfig) -> float | None:
 
     from xlt.pipeline import run_condition
 
+    from hydra.types import RunMode
+
+    from xlt.errors import ConfigError
+
     hc = HydraConfig.get()
     run_dir = Path(hc.runtime.output_dir)
-    metrics = run_condition(cfg, run_dir, dict(hc.runtime.choices))
+    try:
+        metrics = run_condition(cfg, run_dir, dict(hc.runtime.choices))
+    except ConfigError as err:
+        if hc.mode == RunMode.MULTIRUN:  # the sweeper records it and lists it with the other failures
+            raise
+        print(f"error: {err}", file=sys.stderr)  # one line, not a traceback: bad input, nothing ran
+        sys.exit(2)
     accs = list(metrics.get("accuracy", {}).values())
     if accs:
         log.info("%s: mean accuracy %.3f over %d targets", run_dir.name, sum(accs) / len(accs), len(accs))

@@ -91,3 +91,27 @@ def ensure_converted(gguf_cfg: Mapping[str, Any], cache_dir: Path) -> Path:
     except OSError:  # another process converted it first; its files are the same
         shutil.rmtree(tmp, ignore_errors=True)
     return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m xlt.models.gguf PRESET``: convert a preset's packaged GGUF now (``make demo`` does,
+    so the first condition does not pay for it), printing the folder."""
+    import sys
+
+    from xlt.models.presets import compose_model
+
+    names = list(sys.argv[1:] if argv is None else argv) or ["smollm2_135m"]
+    for name in names:
+        model_cfg = compose_model(name)
+        print(ensure_converted(model_cfg.gguf, cache_root()))
+
+
+def cache_root() -> Path:
+    """xlt's cache folder (``XLT_CACHE_DIR``)."""
+    from xlt.models.checkpoint import cache_root as root
+
+    return root()
+
+
+if __name__ == "__main__":
+    main()

@@ -42,6 +42,7 @@ def plan_jobs(config_loader, master: DictConfig, jobs: Sequence[Sequence[str]],
     """Compose each job's config and validate it; collect every problem, then raise once."""
     from xlt.conditions import Condition
     from xlt.data.belebele import check_available
+    from xlt.models.checkpoint import check_loadable
     from xlt.tracking.wandb_run import run_fields
 
     planned, problems = [], []
@@ -51,6 +52,8 @@ def plan_jobs(config_loader, master: DictConfig, jobs: Sequence[Sequence[str]],
             with open_dict(cfg):
                 cfg.hydra.job.num = idx
             cond = Condition.from_cfg(cfg)
+            if not cfg.get("dry_run", False):  # a dry run lists a design; its weights may come later
+                check_loadable(cfg.model)
             check_available(cfg.data, [*cond.source_variants, *cond.targets] if cond.trains else cond.targets)
             if cfg.logger.name == "wandb":
                 run_fields(cfg, cond)
