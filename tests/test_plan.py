@@ -70,3 +70,12 @@ def test_cli_prints_table(capsys):
     report = main(["model=qwen3_4b", "cluster.gpus_per_node=8", "cluster.gpu_mem_gb=80"])
     assert "4,022,468,096" in report and "deepspeed_zero3_offload" in report
     assert "strategy=ddp" in capsys.readouterr().out
+
+
+def test_cpu_plan_for_the_configured_trainer():
+    # no GPUs in the cluster preset: the CPU step of the configured regime, against the given memory
+    report = main(["model=smollm2_135m", "cluster=local", "cluster.cpu_mem_gb=16", "regime.batch_size=8"])
+    rows = {tuple(line.split()[:2]): line for line in report.splitlines() if line.startswith(("32-true", "bf16"))}
+    assert "micro-batch 2 x accumulation 4" in rows[("32-true", "off")]  # 26 GiB at batch 8: split to fit
+    assert "micro-batch 8 x accumulation 1" in rows[("bf16-mixed", "on")]
+    assert "16.0 GiB usable" in report

@@ -23,6 +23,7 @@ from xlt.models.presets import ModelStats
 GIB = 2**30
 STRATEGIES = ("ddp", "deepspeed_zero2", "deepspeed_zero3", "deepspeed_zero3_offload")
 LOGIT_BYTES = 10  # bf16 logits + fp32 upcast in the loss + its grad, per (token, vocab) element
+ANSWER_TOKENS = 2  # label tokens per example (a lead token such as a space, then the label)
 PROCESS_HOST_GIB = 4.0  # python + torch + CUDA libraries per rank
 
 
@@ -63,7 +64,8 @@ class MemoryPlan:
 def activation_gib(stats: ModelStats, work: Workload) -> tuple[float, float]:
     """(activations incl. logits, retained merged expert copies) per GPU in GiB."""
     tokens = work.micro_batch * work.seq_len
-    logits = tokens * stats.vocab_size * LOGIT_BYTES
+    # answer-only loss (xlt.training.module): logits at the union of the rows' answer positions only
+    logits = work.micro_batch * min(work.seq_len, work.micro_batch * ANSWER_TOKENS) * stats.vocab_size * LOGIT_BYTES
     merged_one = 2 * stats.merged_expert_params  # bf16 copy of one MoE layer's targeted expert tensors
     if work.gradient_checkpointing:
         # keep each layer's input; recompute one layer at a time during backward
@@ -202,7 +204,7 @@ def render(stats: ModelStats, cfg: Any, plans: dict[tuple[str, bool], MemoryPlan
     """Readable report: parameters, per-strategy minimum clusters with a memory breakdown, launch line."""
     m, reg, cl = cfg.model, cfg.regime, cfg.cluster
     lines = [
-        f"model      {m.name} ({m.get('hub_id')}), {m.arch.model_type}, dtype {m.dtype}",
+        f"model      {m.name} ({m.get('hub_id') or m.get('local_path')}), {_model_type(m)}, dtype {m.dtype}",
         f"regime     {reg.name}: LoRA r={reg.lora.r} alpha={reg.lora.alpha}, micro-batch {reg.batch_size} x "
         f"{reg.max_length} tokens per GPU",
         f"cluster    {cl.gpus_per_node} x {cl.gpu_mem_gb} GiB GPUs per node, {_host_limit(cfg):g} GiB host RAM per node",
@@ -240,6 +242,36 @@ def render(stats: ModelStats, cfg: Any, plans: dict[tuple[str, bool], MemoryPlan
             + (" gradient_checkpointing" if p.gradient_checkpointing else "")
             + f"\n    {launch_overrides(p, str(m.name))}"
         )
+    return "\n".join(lines)
+
+
+def _model_type(m: Any) -> str:
+    return str(m.arch.model_type) if m.get("arch") else "config.json"
+
+
+def render_cpu(stats: ModelStats, cfg: Any) -> str:
+    """CPU training (``trainer=cpu``): the configured step's estimated peak memory on this machine and
+    the plan training will run (``xlt.training.memory``), for fp32 and bf16 autocast."""
+    from xlt.errors import ConfigError
+    from xlt.training.memory import GIB as _GIB
+    from xlt.training.memory import available_bytes, plan_step, step_bytes
+
+    reg = cfg.regime
+    limit = float(cfg.cluster.cpu_mem_gb) * _GIB if cfg.cluster.get("cpu_mem_gb") else available_bytes()
+    batch, length = int(reg.get("batch_size", 1)), int(reg.get("max_length", 1024))
+    gc = bool(reg.get("gradient_checkpointing", False))
+    lines = [f"model      {cfg.model.name}, {_model_type(cfg.model)}: {stats.total_params:,} params, "
+             f"{stats.trainable_params:,} LoRA (r={reg.lora.r})",
+             f"CPU        {limit / _GIB:.1f} GiB usable by training; step: batch {batch} x {length} tokens",
+             f"{'precision':<12}{'ckpt':<6}{'estimate GiB':>13}   plan"]
+    for bf16 in (False, True):
+        for ckpt in dict.fromkeys([gc, True]):
+            est = step_bytes(stats, batch, length, ckpt, bf16) / _GIB
+            try:
+                plan = plan_step(stats, batch, int(reg.get("grad_accum", 1)), length, ckpt, bf16, limit).describe()
+            except ConfigError as err:
+                plan = f"does not fit: {err}"
+            lines.append(f"{'bf16-mixed' if bf16 else '32-true':<12}{'on' if ckpt else 'off':<6}{est:>13.1f}   {plan}")
     return "\n".join(lines)
 
 
@@ -283,10 +315,12 @@ def main(argv: list[str] | None = None) -> str:
     from xlt.models.presets import model_stats
 
     cfg = compose_plan_config(list(sys.argv[1:] if argv is None else argv))
-    if int(cfg.cluster.gpus_per_node) <= 0 or float(cfg.cluster.gpu_mem_gb) <= 0:
-        raise SystemExit("xlt.plan needs GPUs: set cluster.gpus_per_node=... cluster.gpu_mem_gb=...")
     lora = cfg.regime.get("lora") or {"r": 16, "alpha": 32}
     stats = model_stats(cfg.model, r=int(lora["r"]), alpha=int(lora["alpha"]))
+    if int(cfg.cluster.gpus_per_node) <= 0 or float(cfg.cluster.gpu_mem_gb) <= 0:
+        report = render_cpu(stats, cfg)  # no GPUs in the cluster preset: plan the CPU trainer here
+        print(report)
+        return report
     knobs = {k: cfg.plan[k] for k in ("overhead_gb", "usable_fraction", "shard_gb")}
     plans: dict[tuple[str, bool], MemoryPlan | None] = {}
     for strategy in STRATEGIES:
