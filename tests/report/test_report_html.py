@@ -13,7 +13,8 @@ import pytest
 FULL_TABLES = {"conditions", "baseline_accuracy", "gains", "gain_cells", "family_means", "model_means", "tests",
                "language_gains", "cot_vs_finetune", "cot_correlation", "power_summary", "power_curve"}
 FULL_FIGURES = {"gains_by_family", "baseline_vs_gain", "relatedness_vs_gain", "cot_vs_finetune", "power_curve"}
-SECTIONS = {"overview", "baseline", "gains", "family", "weak_strong", "tests", "relatedness", "cot", "design", "wandb"}
+SECTIONS = {"answer", "overview", "labels", "baseline", "gains", "family", "weak_strong", "tests", "relatedness", "cot",
+            "design", "wandb"}
 
 
 class ReportParser(HTMLParser):
@@ -95,11 +96,13 @@ def test_full_report_has_every_table_and_figure(full_report):
 
 def test_full_report_statistics(full_report):
     tests = pd.read_csv(full_report / "tests.csv").set_index("test")
-    assert set(tests.index) == {"paper_ols", "primary", "primary_adjusted", "tost", "relatedness"}
+    assert set(tests.index) == {"paper_ols", "primary", "sensitivity", "unadjusted", "tost", "relatedness"}
     assert "NOT a valid test" in tests.loc["paper_ols", "label"]
     assert tests.loc["primary", "label"].startswith("PRIMARY")
-    # Language is the unit: 3 Semitic + 3 control transfer languages (arb_Arab is the source) -> df 4.
-    assert tests.loc["primary", "n_languages"] == 6 and tests.loc["primary", "df"] == 4
+    # Language is the unit: 3 Semitic + 3 control transfer languages (arb_Arab is the source);
+    # baseline-adjusted -> df 3 (the unadjusted secondary contrast keeps df 4).
+    assert tests.loc["primary", "n_languages"] == 6 and tests.loc["primary", "df"] == 3
+    assert tests.loc["unadjusted", "df"] == 4 and tests.loc["primary", "role"] == "primary"
     assert tests.loc["paper_ols", "df"] == 4 * 6 - 3  # the paper's cells
     assert tests.loc["tost", "margin"] == 0.25
     langs = pd.read_csv(full_report / "language_gains.csv")

@@ -1,7 +1,8 @@
 """``python -m xlt.report <sweep dir>``: the comparison report of a sweep, from its results store.
 
 Prints the accuracy table, then writes ``<sweep dir>/report/`` (or ``--out``): report.html with
-figures embedded, tables as CSV, figures as PNG, wandb_report.json, manifest.json.
+figures embedded, tables as CSV, figures as PNG, wandb_report.json, manifest.json, and screenshot.png
+when Chromium is installed.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--margin", type=float, default=0.25, help="TOST equivalence margin in logits (default 0.25)")
     ap.add_argument("--alpha", type=float, default=0.05)
     ap.add_argument("--power-sims", type=int, default=400, help="simulated studies for the design's power")
-    ap.add_argument("--bonus", type=float, default=0.5, help="Semitic bonus (logits) for the design's power")
+    ap.add_argument("--bonus", type=float, default=10.0, help="Semitic bonus (accuracy points) for the design's power")
+    ap.add_argument("--no-screenshot", action="store_true", help="do not render screenshot.png with Chromium")
     ap.add_argument("--no-wandb", action="store_true", help="skip building the W&B report")
     ap.add_argument("--table-only", action="store_true", help="only print the accuracy table")
     args = ap.parse_args(argv)
@@ -44,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     from xlt.report.build import Options, write_report
 
     opts = Options(margin=args.margin, alpha=args.alpha, power_sims=args.power_sims, bonus=args.bonus,
-                   wandb=not args.no_wandb)
+                   wandb=not args.no_wandb, screenshot=not args.no_screenshot)
     manifest = write_report(args.sweep_dir, args.out, opts)
     for key, sec in manifest["sections"].items():
         for why in sec["missing"]:

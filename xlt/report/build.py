@@ -2,7 +2,8 @@
 
 Writes into ``out_dir``: ``report.html`` (self-contained), every table as ``<name>.csv``, every
 figure as ``<name>.png``, ``wandb_report.json`` (the W&B report's validated view spec) and
-``manifest.json`` (which tables/figures each section has and what could not be estimated).
+``manifest.json`` (which tables/figures each section has and what could not be estimated) and, when
+Chromium is installed, ``screenshot.png`` (the page's first 1400 x 900 pixels, rendered headless).
 """
 
 from __future__ import annotations
@@ -16,11 +17,12 @@ from typing import Any
 
 import pandas as pd
 
-from xlt.report import figures, gains, statistics
+from xlt.report import answer, browser, figures, gains, labels, statistics
 from xlt.report.collect import accuracy_table, condition_table, item_table, paired_items
 from xlt.report.design import Design, assumptions, power_summary
 from xlt.report.html import Section, render
 from xlt.results.store import failed
+from xlt.stats.planning import fit_nuisance
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +38,9 @@ class Options:
     margin: float = 0.25  # TOST equivalence margin, chance-corrected logits
     alpha: float = 0.05
     power_sims: int = 400
-    bonus: float = 0.5  # planted bonus for the design's power, logits
+    bonus: float = 10.0  # planted bonus for the design's power, accuracy points
     wandb: bool = True
+    screenshot: bool = True  # render the page headless when Chromium is installed
 
 
 def _design(cells: pd.DataFrame, conds: pd.DataFrame, acc: pd.DataFrame) -> Design | None:
@@ -53,16 +56,25 @@ def _design(cells: pd.DataFrame, conds: pd.DataFrame, acc: pd.DataFrame) -> Desi
                   int(acc["n"].median()))
 
 
-def _design_section(design: Design | None, opts: Options) -> Section:
-    s = Section("design", "Design: power and minimum detectable Semitic bonus",
-                [f"Simulated with xlt.stats.power for this sweep's models, transfer panel and item count; "
-                 f"nuisance parameters are the simulator defaults ({assumptions()}). The bonus is a logit shift "
-                 f"of the chance-corrected accuracy of Semitic targets; points are approximate."])
+def _design_section(design: Design | None, opts: Options, observed: pd.DataFrame) -> Section:
+    s = Section("design", "Design: power and minimum detectable Semitic bonus (points)")
     if design is None or design.problems():
         s.missing.append("power analysis " + ("; ".join(design.problems()) if design else "needs finished conditions"))
         return s
-    summary, curve = power_summary(design, bonus=opts.bonus, n_sims=opts.power_sims, alpha=opts.alpha)
-    s.tables.update(power_summary=summary, power_curve=curve)
+    nuisance, how, source = None, {}, "stress-simulator defaults (no usable results)"
+    if not observed.empty and observed["model"].nunique() >= 1 and observed["lang"].nunique() >= 3:
+        nuisance, how = fit_nuisance(observed)
+        source = "fitted from this sweep's cells"
+    spec = design.spec(opts.bonus, nuisance)
+    s.paragraphs.append(f"Simulated with the stress simulator (xlt.stats.stress: gains in points shrinking with "
+                        f"baseline, interactions, item spread, ceiling, seeds) for this sweep's models, transfer panel "
+                        f"and item count; nuisance parameters {source}: {assumptions(spec)}.")
+    summary, curve = power_summary(design, bonus=opts.bonus, n_sims=opts.power_sims, alpha=opts.alpha,
+                                   nuisance=nuisance, margin=opts.margin, source=source)
+    s.tables.update(power_summary=summary, power_curve=curve, power_nuisance=pd.DataFrame(
+        [{"parameter": k, "value": str(v), "how": how.get(k) or (how.get("gain_*_points") if k in (
+            "gain_weak_points", "gain_strong_points") else None) or "stress default"}
+         for k, v in spec.nuisance().items()]))
     s.figures["power_curve"] = figures.power_curve(curve, opts.alpha)
     return s
 
@@ -135,14 +147,18 @@ def build_sections(sweep_dir: Path, opts: Options) -> tuple[list[Section], dict[
     tests = statistics.tests_frame(results)
     langs = pd.concat([r.languages for r in results if not r.languages.empty], ignore_index=True) \
         if any(not r.languages.empty for r in results) else pd.DataFrame()
-    stat = Section("tests", "Is there a Semitic advantage? Paper's test vs a valid primary test", [
-        "paper_ols reproduces the paper's test: OLS of gain (points) on a Semitic indicator controlling for baseline "
-        "accuracy over model x language cells with iid errors. Languages are shared by all models, so the cells are "
-        "not independent and its p-value is far too small: it is shown for comparison only.",
-        "PRIMARY: the language is the unit - per-cell chance-corrected logit gains, model fixed effects removed, "
-        "averaged per language, Semitic vs control compared with a t-test on languages (df = languages - 2).",
+    from xlt.stats.adjusted import ESTIMAND_PRIMARY, ESTIMAND_UNADJUSTED
+    stat = Section("tests", "Is there a Semitic advantage? All tests, with their estimands", [
+        "PRIMARY (pre-specified; role = primary): " + ESTIMAND_PRIMARY + " Holm-corrected over the sweep's "
+        "source x regime comparisons (p_holm).",
+        "Sensitivity (role = sensitivity): the primary test without the cells whose baseline is not above chance "
+        "(Wilson lower bound <= 25 %); their chance-corrected logits are clipped and carry no information.",
+        "Secondary (role = secondary, test = unadjusted): " + ESTIMAND_UNADJUSTED,
+        "paper_ols (role = reproduction) reproduces the paper's test: OLS of gain (points) on a Semitic indicator "
+        "controlling for baseline over model x language cells with iid errors. Languages are shared by all models, "
+        "so the cells are not independent and its p-value is far too small: for comparison only.",
         f"TOST: 'no Semitic advantage' is claimed only if the {1 - 2 * opts.alpha:.0%} interval of the primary "
-        f"estimate lies inside +-{opts.margin:g} logits (the stated equivalence margin).",
+        f"estimate lies inside +-{opts.margin:g} logits; se_needed is the SE at which the design could show it.",
         "Only transfer targets enter: the source's own variants (e.g. arb_Arab for lang=ar) are excluded."])
     stat.missing += [f"[{r.source}/{r.regime}] {m}" for r in results for m in r.missing]
     if not results:
@@ -172,8 +188,30 @@ def build_sections(sweep_dir: Path, opts: Options) -> tuple[list[Section], dict[
     else:
         cot.tables["cot_correlation"] = pd.DataFrame([summ])
 
-    design = _design_section(_design(cells, conds, acc), opts)
-    sections = [overview, baseline, gain, family, weak, stat, rel, cot, design]
+    observed = pd.DataFrame()
+    if results and not cells.empty:
+        first = results[0]
+        g = cells[(cells["source"] == first.source) & (cells["regime"] == first.regime)]
+        observed = statistics.transfer_cells(g, tuple(variants.get(first.source, ())))
+    design = _design_section(_design(cells, conds, acc), opts, observed)
+
+    lead = Section("answer", "Answer")
+    lead.html = answer.panel_html(results, cells, stat.missing)
+    central = figures.central(cells) if not cells.empty else None
+    if central:
+        lead.figures["answer_gain_vs_baseline"] = central
+
+    lab = Section("labels", "Label bias: how each condition's answers spread over the labels", [
+        "Share of predictions on each answer label, per model x regime x language (seeds pooled), beside the gold "
+        "labels' shares; top_share is the share of the most frequent predicted label (1 = the same answer to every "
+        "question), tv_from_gold the total-variation distance from the gold label distribution."])
+    shares, label_set = labels.label_shares(items)
+    if shares.empty:
+        lab.missing.append("needs predictions with pred and gold labels")
+    else:
+        lab.tables.update(label_bias_summary=labels.bias_summary(shares), label_shares=shares)
+        lab.figures["label_bias"] = figures.label_bias(shares, label_set)
+    sections = [lead, overview, lab, baseline, gain, family, weak, stat, rel, cot, design]
     from xlt.report import disentangle  # issue #7: only for source x target / format-only sweeps
     sections += [disentangle.section(acc, conds, opts.alpha)] if disentangle.applies(conds) else []
     logger_cfg = conds["logger"].iloc[0] if len(conds) else {}
@@ -207,7 +245,11 @@ def write_report(sweep_dir: Path | str, out_dir: Path | str | None = None, opts:
     page = render(f"xlt report: {ctx['sweep']}", sections,
                   f"Generated from the results store {sweep_dir} (not from W&B).")
     (out / "report.html").write_text(page, encoding="utf-8")
+    shot = out / "screenshot.png"
+    shot.unlink(missing_ok=True)  # never keep a screenshot of an older page
+    took = opts.screenshot and browser.find_chromium() is not None and browser.screenshot(out / "report.html", shot)
     manifest = {"sweep": ctx["sweep"], "out_dir": str(out), "wandb": wb,
+                "screenshot": str(shot) if took else None,
                 "seconds": round(time.perf_counter() - t0, 2),
                 "sections": {s.key: {"tables": {n: len(df) for n, df in s.tables.items()},
                                      "figures": sorted(s.figures), "missing": s.missing} for s in sections}}

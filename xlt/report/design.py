@@ -1,25 +1,23 @@
-"""Design analysis: power and minimum detectable Semitic bonus of the primary (language-level) test
-for a given set of models, transfer panel and item count, by simulation (:mod:`xlt.stats.power`).
+"""Design analysis: power and minimum detectable Semitic bonus of the primary test (baseline-adjusted,
+language-level) for a set of models, transfer panel and item count, by simulation under the stress
+simulator (:mod:`xlt.stats.stress`, :mod:`xlt.stats.planning`).
 
-Used before any run (``python -m xlt.power``) and in every report. The simulator's nuisance
-parameters (ability spread, language-level gain noise, item heterogeneity ...) are the defaults of
-:class:`xlt.stats.simulate.SimSpec`; the bonus is on the chance-corrected logit scale.
+Used before any run (``python -m xlt.power``: nuisance parameters are the stress defaults, printed,
+and can be set) and in every report (nuisance fitted from the sweep's own cells when it has them).
+Effects are in accuracy POINTS, the scale the report leads with.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
-from scipy.special import expit
 
-from xlt.stats.power import minimum_detectable_bonus, power_analysis
-from xlt.stats.simulate import SimSpec
+from xlt.stats.planning import mde_points, operating_characteristics, power_at
+from xlt.stats.stress import StressSpec
 
-BONUS_GRID = (0.0, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5)
-
-
+BONUS_GRID = (0.0, 2.0, 5.0, 8.0, 10.0, 15.0, 20.0, 30.0)  # points
 @dataclass(frozen=True)
 class Design:
     """What a sweep (or a planned one) evaluates."""
@@ -41,54 +39,53 @@ class Design:
             out.append("needs >= 1 item per language")
         return out
 
-    def spec(self, bonus: float = 0.0) -> SimSpec:
-        """The simulator spec of this design with a planted bonus."""
-        return SimSpec(n_models=len(self.models), semitic_langs=tuple(self.semitic),
-                       control_langs=tuple(self.control), n_items=int(self.n_items), bonus=bonus)
+    def spec(self, bonus_points: float = 0.0, nuisance: StressSpec | None = None) -> StressSpec:
+        """The stress spec of this design (nuisance from ``nuisance`` or the defaults)."""
+        base = nuisance or StressSpec()
+        acc = base.baseline_acc
+        if acc is not None and len(acc) != len(self.models):  # fitted on other models: spread over the range
+            acc = tuple(np.interp(np.linspace(0, 1, len(self.models)), np.linspace(0, 1, len(acc)), sorted(acc)))
+        return replace(base, n_models=len(self.models), n_semitic=len(self.semitic), n_control=len(self.control),
+                       n_items=int(self.n_items), bonus_points=float(bonus_points), baseline_acc=acc)
 
 
-def bonus_points(spec: SimSpec, bonus: float) -> float:
-    """A logit bonus in accuracy points for the simulated average model and language (approximate)."""
-    if not np.isfinite(bonus):
-        return float("inf")
-    eta = float(np.mean(spec.abilities)) + spec.g0 + spec.g_weak * float(np.mean(spec.weakness))
-    return 100 * (1 - spec.chance) * float(expit(eta + bonus) - expit(eta))
-
-
-def power_summary(design: Design, bonus: float = 0.5, n_sims: int = 400, power: float = 0.8,
-                  alpha: float = 0.05, seed: int = 0, mode: str = "items") -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(summary, curve): operating characteristics at ``bonus`` and the minimum detectable bonus;
-    the power curve over :data:`BONUS_GRID` (fast binomial mode). Raises ValueError if
-    :meth:`Design.problems` is not empty."""
+def power_summary(design: Design, bonus: float = 10.0, n_sims: int = 400, power: float = 0.8, alpha: float = 0.05,
+                  seed: int = 0, nuisance: StressSpec | None = None, margin: float = 0.25,
+                  source: str = "stress-simulator defaults") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(summary, curve): operating characteristics at ``bonus`` POINTS, the minimum detectable bonus
+    in points and whether TOST equivalence is feasible; power over :data:`BONUS_GRID`. Raises
+    ValueError if :meth:`Design.problems` is not empty."""
     if design.problems():
         raise ValueError("; ".join(design.problems()))
-    spec = design.spec(bonus)
-    res = power_analysis(spec, n_sims=n_sims, alpha=alpha, seed=seed, mode=mode)
-    mdb = minimum_detectable_bonus(spec, power=power, alpha=alpha, n_sims=n_sims, seed=seed)
+    spec = design.spec(bonus, nuisance)
+    oc = operating_characteristics(spec, n_sims=n_sims, seed=seed, alpha=alpha, margin=margin)
+    mde = mde_points(spec, power=power, n_sims=n_sims, seed=seed, alpha=alpha)
+    mcse = float(np.sqrt(alpha * (1 - alpha) / n_sims))
+    tost = (f"feasible: median SE {oc['median_se']:.3f} <= {oc['se_needed_tost']:.3f} needed" if oc["tost_feasible"]
+            else f"NOT feasible: needs SE <= {oc['se_needed_tost']:.3f} (80 % power at no effect), "
+                 f"design has ~{oc['median_se']:.3f}")
     rows = [
         ("models", len(design.models), ", ".join(design.models)),
         ("Semitic transfer languages", len(design.semitic), ", ".join(design.semitic)),
         ("control transfer languages", len(design.control), ", ".join(design.control)),
         ("items per language", design.n_items, ""),
-        ("simulated studies", n_sims, f"mode={mode}; Monte Carlo SE of a 5 % rate {res.mcse:.3f}"),
-        ("planted bonus (logit)", bonus, f"~{bonus_points(spec, bonus):.1f} accuracy points"),
-        ("power of the primary test", res.power, f"alpha={alpha}"),
-        ("false-positive rate, primary test (bonus 0)", res.fpr_primary, "should be ~alpha"),
-        ("false-positive rate, paper's OLS (bonus 0)", res.fpr_paper_ols, "the reproduced invalid test"),
-        ("CI coverage, primary test", res.coverage, f"marginal estimand {res.estimand:.3f}"),
-        (f"minimum detectable bonus at {power:.0%} power (logit)", mdb,
-         "not detectable below 3 logits" if not np.isfinite(mdb) else f"~{bonus_points(spec, mdb):.1f} accuracy points"),
+        ("simulated studies", n_sims, f"stress simulator, nuisance: {source}; Monte Carlo SE of a 5 % rate {mcse:.3f}"),
+        ("planted bonus (points)", bonus, "added to the Semitic targets' gain"),
+        ("power of the primary test", oc.get("power", float("nan")),
+         f"alpha={alpha}; CI coverage {oc.get('coverage', float('nan')):.3f}"),
+        ("false-positive rate, primary test (bonus 0)", oc["fpr_primary"], "should be ~alpha"),
+        ("false-positive rate, paper's OLS (bonus 0)", oc["fpr_paper_ols"], "the reproduced invalid test"),
+        (f"minimum detectable bonus at {power:.0%} power (points)", mde,
+         "not detectable below 40 points" if not np.isfinite(mde) else "accuracy points, planted on Semitic targets"),
+        (f"TOST equivalence within +-{margin:g} logits", oc["tost_feasible"], tost),
     ]
     summary = pd.DataFrame(rows, columns=["quantity", "value", "note"], dtype=object)
-    curve = pd.DataFrame([{"bonus_logit": b, "bonus_points": bonus_points(spec, b),
-                           "power": power_analysis(replace(spec, bonus=b), n_sims=n_sims, alpha=alpha,
-                                                   seed=seed, mode="binomial").power}
-                          for b in BONUS_GRID])
+    curve = pd.DataFrame([{"bonus_points": b, "power": power_at(spec, b, n_sims, seed, alpha)} for b in BONUS_GRID])
     return summary, curve
 
 
-def assumptions(spec: SimSpec | None = None) -> str:
-    """The simulator's nuisance parameters, for the report text."""
-    spec = spec or SimSpec()
-    skip = {"n_models", "semitic_langs", "control_langs", "n_items", "bonus", "cot_effect"}
-    return ", ".join(f"{f.name}={getattr(spec, f.name)}" for f in fields(spec) if f.name not in skip)
+def assumptions(spec: StressSpec | None = None) -> str:
+    """The simulator's nuisance parameters, for the report text and the planner."""
+    spec = spec or StressSpec()
+    return ", ".join(f"{k}={(tuple(round(x, 3) for x in v) if isinstance(v, tuple) else round(v, 3) if isinstance(v, float) else v)}"
+                     for k, v in spec.nuisance().items())

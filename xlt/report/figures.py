@@ -127,8 +127,72 @@ def power_curve(curve: pd.DataFrame, alpha: float = 0.05) -> bytes | None:
     if curve.empty:
         return None
     fig, ax = plt.subplots(figsize=(5.2, 3.8))
-    ax.plot(curve["bonus_logit"], curve["power"], marker="o")
+    ax.plot(curve["bonus_points"], curve["power"], marker="o")
     ax.axhline(0.8, color="grey", ls="--", lw=0.8)
     ax.axhline(alpha, color="grey", ls=":", lw=0.8)
-    ax.set(xlabel="Semitic bonus (logit)", ylabel="power", ylim=(0, 1.02), title="Design: power of the primary test")
+    ax.set(xlabel="Semitic bonus (accuracy points)", ylabel="power", ylim=(0, 1.02), title="Design: power of the primary test")
+    return _png(fig)
+
+
+def central(cells: pd.DataFrame, max_panels: int = 3) -> bytes | None:
+    """The paper's central picture: gain against baseline per model (one colour each, cells joined
+    in baseline order), Semitic targets filled triangles, controls open circles; chance dotted."""
+    trained = cells[cells["source"] != "-"] if not cells.empty else cells
+    if trained.empty:
+        return None
+    groups = _comparisons(trained)[:max_panels]
+    fig, axes = plt.subplots(1, len(groups), figsize=(6.0 * len(groups), 3.9), squeeze=False)
+    models = list(dict.fromkeys(trained.groupby("model")["acc_base"].mean().sort_values().index))
+    colors = dict(zip(models, plt.cm.viridis(np.linspace(0.05, 0.85, max(len(models), 1)))))
+    for ax, ((source, regime), g) in zip(axes[0], groups):
+        for model in models:
+            m = g[g["model"] == model].sort_values("acc_base")
+            if m.empty:
+                continue
+            ax.plot(100 * m["acc_base"], m["gain_points"], color=colors[model], lw=0.8, alpha=0.5)
+            sem, ctl = m[m["semitic"]], m[~m["semitic"]]
+            ax.scatter(100 * sem["acc_base"], sem["gain_points"], marker="^", s=46, color=colors[model],
+                       edgecolor="black", linewidth=0.4, zorder=3)
+            ax.scatter(100 * ctl["acc_base"], ctl["gain_points"], marker="o", s=40, facecolor="white",
+                       edgecolor=colors[model], linewidth=1.4, zorder=3, label=model)
+        ax.axhline(0, color="grey", lw=0.8)
+        ax.axvline(25, color="grey", lw=0.8, ls=":")
+        ax.set(xlabel="baseline accuracy (%)", ylabel="gain (points)", title=_title(source, regime))
+    h = [plt.Line2D([], [], marker="^", ls="", color="grey", markeredgecolor="black", label="Semitic target"),
+         plt.Line2D([], [], marker="o", ls="", markerfacecolor="white", markeredgecolor="grey", label="control target")]
+    h += [plt.Line2D([], [], color=colors[m], lw=3, label=m) for m in models]
+    axes[0][-1].legend(handles=h, fontsize=7, loc="best", framealpha=0.8)
+    fig.tight_layout()
+    return _png(fig)
+
+
+def label_bias(shares: pd.DataFrame, labels: list[str]) -> bytes | None:
+    """Left: predicted-label distribution per model x regime (pooled over languages) beside the gold
+    distribution; right: share of the most frequent label per model x regime x language."""
+    if shares.empty:
+        return None
+    rows = shares.assign(row=shares["model"] + " / " + shares["regime"]
+                         + np.where(shares["source"] == "-", "", " from " + shares["source"]))
+    cols = [f"share_{lab}" for lab in labels]
+    pooled = rows.groupby("row", sort=False).apply(lambda g: np.average(g[cols], axis=0, weights=g["n"]))
+    gold = np.average(rows[[f"gold_share_{lab}" for lab in labels]], axis=0, weights=rows["n"])
+    names = ["gold"] + list(pooled.index)
+    mat = np.vstack([gold] + list(pooled.to_numpy()))
+    heat = rows.pivot_table(index="row", columns="lang", values="top_share", sort=False)
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(12, 0.45 * len(names) + 2.2),
+                                 gridspec_kw={"width_ratios": [1, 1.6]})
+    left = np.zeros(len(names))
+    palette = plt.cm.tab10(np.arange(len(labels)) % 10)
+    for j, lab in enumerate(labels):
+        a1.barh(names, mat[:, j], left=left, color=palette[j], label=f"label {lab}")
+        left += mat[:, j]
+    a1.invert_yaxis()
+    a1.set(xlim=(0, 1), xlabel="share of predictions", title="predicted labels (pooled over languages)")
+    a1.legend(fontsize=7, ncol=min(len(labels), 4), loc="lower center", bbox_to_anchor=(0.5, 1.08))
+    im = a2.imshow(heat.to_numpy(float), vmin=1 / len(labels), vmax=1, cmap="magma_r", aspect="auto")
+    a2.set_yticks(range(len(heat.index)), heat.index, fontsize=7)
+    a2.set_xticks(range(len(heat.columns)), heat.columns, rotation=60, fontsize=7)
+    a2.set_title("share of the most frequent label (1 = always the same answer)")
+    fig.colorbar(im, ax=a2, fraction=0.03)
+    fig.tight_layout()
     return _png(fig)

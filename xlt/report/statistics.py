@@ -1,5 +1,7 @@
-"""Semitic-advantage statistics for the report: the paper's OLS (reproduced, labelled invalid) beside
-the valid primary test with the LANGUAGE as the unit, TOST equivalence, and URIEL relatedness.
+"""Semitic-advantage statistics for the report: the pre-specified PRIMARY test (baseline-adjusted,
+precision-weighted, language = unit; :mod:`xlt.stats.adjusted`), its near-chance sensitivity analysis,
+the unadjusted contrast (secondary), the paper's OLS (reproduced, labelled invalid), TOST equivalence
+with its feasibility, and URIEL relatedness. Primary tests of a sweep's comparisons are Holm-corrected.
 
 All tests run per comparison (fine-tuning source × trained regime) on seed-mean cells, on TRANSFER
 targets only: targets that are themselves fine-tuning variants of the source (e.g. arb_Arab for
@@ -16,7 +18,8 @@ from typing import Any
 import pandas as pd
 
 from xlt.report.uriel import relatedness_map
-from xlt.stats.primary import language_level_test, language_table, paper_ols, relatedness_regression, tost_equivalence
+from xlt.stats.adjusted import ESTIMAND_PRIMARY, ESTIMAND_UNADJUSTED, holm, mde_logit, primary_test, tost_feasibility
+from xlt.stats.primary import language_table, paper_ols, relatedness_regression, tost_equivalence
 
 MIN_PER_GROUP = 2  # a family contrast from one language per side is that language's quirk
 
@@ -30,6 +33,7 @@ class ComparisonStats:
     tests: list[dict[str, Any]] = field(default_factory=list)
     languages: pd.DataFrame = field(default_factory=pd.DataFrame)
     missing: list[str] = field(default_factory=list)
+    summary: dict[str, Any] = field(default_factory=dict)  # primary result, MDE, TOST feasibility
 
 
 def _row(source: str, regime: str, test: str, label: str, res, scale: str, **extra: Any) -> dict[str, Any]:
@@ -80,35 +84,49 @@ def compare(cells: pd.DataFrame, source: str, regime: str, source_variants: tupl
         if _degenerate(res):
             out.missing.append("paper's OLS: degenerate fit (no residual variation)")
         else:
-            out.tests.append(_row(source, regime, "paper_ols", note, res, "accuracy points"))
-    primary = language_level_test(c, alpha=alpha)
+            out.tests.append(_row(source, regime, "paper_ols", note, res, "accuracy points", role="reproduction"))
+    if len(lt) < 4:
+        out.missing.append(f"the baseline-adjusted primary test needs >= 4 transfer languages (have {len(lt)})")
+        return out
+    primary = primary_test(c, alpha=alpha)
     if _degenerate(primary):
         out.missing.append("the language-level gains do not vary (e.g. every cell at or below chance): "
                            "no primary test, TOST or relatedness regression")
         return out
-    out.tests.append(_row(source, regime, "primary", "PRIMARY: language-level two-stage t-test "
-                          "(chance-corrected logit gains, model fixed effects, language = unit)", primary, "logit"))
-    if len(lt) >= 5:
-        adj = language_level_test(c, alpha=alpha, adjust_baseline=True)
-        if _degenerate(adj):
-            out.missing.append("baseline-adjusted test: the baseline explains the gains exactly (degenerate fit)")
+    out.tests.append(_row(source, regime, "primary", "PRIMARY: language-level test of the gain at equal baseline "
+                          "(precision-weighted chance-corrected logit gains, model FE, language = unit)", primary,
+                          "logit", role="primary", estimand=ESTIMAND_PRIMARY))
+    sens = primary_test(c, alpha=alpha, exclude_near_chance=True) if len(c) else None
+    try:
+        if sens is not None and not _degenerate(sens):
+            out.tests.append(_row(source, regime, "sensitivity", "sensitivity: the primary test without cells whose "
+                                  "baseline is not above chance (Wilson lower bound <= 25 %)", sens, "logit",
+                                  role="sensitivity", note=sens.note))
         else:
-            out.tests.append(_row(source, regime, "primary_adjusted",
-                                  "language-level test adjusting for the language's baseline logit", adj, "logit"))
-    else:
-        out.missing.append(f"baseline-adjusted language-level test needs >= 5 transfer languages (have {len(lt)})")
+            out.missing.append("sensitivity analysis without near-chance cells: degenerate fit")
+    except ValueError as err:
+        out.missing.append(f"sensitivity analysis without near-chance cells: {err}")
+    un = primary_test(c, alpha=alpha, adjust_baseline=False)
+    if not _degenerate(un):
+        out.tests.append(_row(source, regime, "unadjusted", "secondary: unadjusted contrast (does not control for "
+                              "baseline)", un, "logit", role="secondary", estimand=ESTIMAND_UNADJUSTED))
     tost = tost_equivalence(primary, margin=margin, alpha=alpha)
-    out.tests.append({"source": source, "regime": regime, "test": "tost",
-                      "label": f"TOST equivalence: |Semitic advantage| < {margin:g} logits "
-                               f"({'equivalent' if tost.equivalent else 'equivalence NOT shown'})",
+    feas = tost_feasibility(primary.se, primary.df, margin, alpha)
+    out.tests.append({"source": source, "regime": regime, "test": "tost", "role": "equivalence",
+                      "label": f"TOST equivalence: |Semitic advantage| < {margin:g} logits ("
+                               + ("equivalent" if tost.equivalent else "not shown" if feas.feasible
+                                  else "not testable at this design") + ")",
                       "scale": "logit", "estimate": tost.estimate, "ci_low": tost.ci_90[0], "ci_high": tost.ci_90[1],
                       "se": tost.se, "p_value": tost.p_value, "df": tost.df, "n_languages": len(lt),
                       "n_semitic": n_sem, "n_control": n_ctl, "margin": margin,
-                      "equivalent": bool(tost.equivalent), "ci_level": 1 - 2 * alpha})
+                      "equivalent": bool(tost.equivalent), "ci_level": 1 - 2 * alpha,
+                      "se_needed": feas.se_needed, "feasible": feas.feasible})
+    out.summary = {"primary": primary, "tost": tost, "feasibility": feas, "margin": margin, "alpha": alpha,
+                   "mde_logit": mde_logit(primary.se, primary.df, alpha), "n_models": n_models}
     known = lt.dropna(subset=["relatedness"])
     if len(known) >= 4 and known["relatedness"].std() > 0:
         r = relatedness_regression(known, alpha=alpha)
-        out.tests.append({"source": source, "regime": regime, "test": "relatedness",
+        out.tests.append({"source": source, "regime": regime, "test": "relatedness", "role": "exploratory",
                           "label": "language-level OLS of gain (logit) on URIEL relatedness to the source (fam)",
                           "scale": "logit per unit relatedness", "estimate": r.slope, "ci_low": r.ci[0],
                           "ci_high": r.ci[1], "se": r.se, "p_value": r.p_value, "df": r.df,
@@ -132,7 +150,20 @@ def all_comparisons(cells: pd.DataFrame, conditions: pd.DataFrame, margin: float
             out.append(compare(g, source, regime, tuple(variants.get(source, ())), margin, alpha))
         except (ValueError, ZeroDivisionError, FloatingPointError) as err:  # degenerate data: say so
             out.append(ComparisonStats(source, regime, missing=[f"tests could not be estimated: {err}"]))
+    apply_holm(out, alpha)
     return out
+
+
+def apply_holm(results: list[ComparisonStats], alpha: float = 0.05) -> None:
+    """Holm-correct the primary tests of all comparisons of the sweep (``p_holm`` on each row)."""
+    rows = [t for r in results for t in r.tests if t["test"] == "primary"]
+    for t, p in zip(rows, holm([t["p_value"] for t in rows], alpha)):
+        t["p_holm"] = float(p)
+        t["multiplicity"] = f"Holm over the {len(rows)} primary test(s) of this sweep (source x regime)"
+    for r in results:
+        if "primary" in r.summary:
+            r.summary["p_holm"] = next(t["p_holm"] for t in r.tests if t["test"] == "primary")
+            r.summary["n_family"] = len(rows)
 
 
 def tests_frame(results: list[ComparisonStats]) -> pd.DataFrame:

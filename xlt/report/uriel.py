@@ -38,7 +38,8 @@ def relatedness_map(source_variants: Iterable[str], targets: Iterable[str], feat
                 cache[key] = relatedness(src, t, feature_set) if src else math.nan
             except Exception as err:  # lang2vec missing or broken: the regression says so
                 log.warning("URIEL relatedness unavailable for %s: %s", t, err)
-                cache[key] = math.nan
+                out[t] = math.nan  # not cached: a broken install must not poison later runs
+                continue
             dirty = True
         out[t] = float(cache[key]) if cache[key] is not None else math.nan
     if dirty:

@@ -192,6 +192,7 @@ def primary_test(
         n_languages=n_lang, n_semitic=n_sem, n_control=n_lang - n_sem, alpha=alpha,
         estimate_points=r["estimate_points"], ci_points=(r["lo_points"], r["hi_points"]),
         note=f"points at reference logit {r['ref']:.3f}; {int(used.sum())} of {int(a['present'].sum())} cells used",
+        ref_logit=r["ref"],
     )  # fmt: skip
 
 

@@ -65,6 +65,7 @@ class TestResult:
     estimate_points: float | None = None  # same contrast on the accuracy scale, in points
     ci_points: tuple[float, float] | None = None
     note: str = ""
+    ref_logit: float | None = None  # level at which logits are converted to points (xlt.stats.adjusted)
 
 
 def chance_logit(k: np.ndarray, n: np.ndarray | float, chance: float = 0.25) -> np.ndarray:
