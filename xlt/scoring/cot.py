@@ -1,6 +1,7 @@
 """Chain-of-thought: greedy reasoning (bounded length), then label scoring after the reasoning,
 plus the answer the model states in its text (per-language patterns; the parse-failure rate is
-reported by ``xlt.scoring.metrics.summarize`` as ``cot_parse_rate``)."""
+reported by ``xlt.scoring.metrics.summarize`` as ``cot_parse_rate``). Chat families open and close
+their own reasoning blocks (``xlt.chat``)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ import functools
 import re
 from typing import Callable, Sequence
 
+from xlt.chat.formats import ChatFormat, close_reasoning, open_reasoning, resolve_chat, split_generation
 from xlt.data.items import Item
 from xlt.data.prompts import PromptFormat
-from xlt.scoring.encode import encode_prompt, prompt_text
+from xlt.scoring.encode import ANSWER, encode_prompt, prompt_text
 from xlt.scoring.labels import LabelTokens
 from xlt.scoring.scorer import Prediction, _batches, _left_pad, score_items
 
@@ -85,11 +87,22 @@ def _patterns(key: str, labels: tuple[str, ...]) -> list[tuple[re.Pattern, dict[
     return out
 
 
-def stated_answer(text: str, labels: Sequence[str], lang: str | None = None) -> int | None:
-    """The label (1..4) the reasoning states last, or None when no answer pattern matches.
+def stated_answer(text: str, labels: Sequence[str], lang: str | None = None,
+                  chat: "ChatFormat | None" = None, stops: tuple[str, ...] = ()) -> int | None:
+    """The label (1..4) the final answer states last, or None when no answer pattern matches.
 
-    ``lang`` is a Belebele code ('arb_Arab'); its cues are tried together with English ones.
+    ``lang`` is a Belebele code ('arb_Arab'); its cues are tried together with English ones. Only the
+    final answer is read (``chat``'s format: after ``</think>``, Harmony's ``final`` channel); a generation
+    whose reasoning never closed states nothing. ``stops``: the tokenizer's eos/pad strings.
     """
+    final = split_generation(chat, text, stops).final
+    if final is None:
+        return None
+    return _last_answer(final, labels, lang)
+
+
+def _last_answer(text: str, labels: Sequence[str], lang: str | None) -> int | None:
+    """The last answer-cue match in ``text`` (the position of its end decides)."""
     folded = text.translate(_FOLD)
     best: tuple[int, int] | None = None  # (end position, answer)
     for pattern, values in _patterns(lang_key(lang), tuple(labels)):
@@ -99,11 +112,23 @@ def stated_answer(text: str, labels: Sequence[str], lang: str | None = None) -> 
     return best[1] if best else None
 
 
-def generate_reasoning(model, tok, prompts: list[str], chat_template: bool, max_new_tokens: int,
-                       batch_size: int = 4) -> list[str]:
-    """Greedy continuations of each prompt (left-padded, length-sorted batches)."""
+def _stops(chat: "ChatFormat | None", tok) -> tuple[str, ...]:
+    """End-of-text strings a raw (special tokens kept) generation may hold; none for the generic family,
+    whose generations are decoded without special tokens as before."""
+    if chat is None or chat.family == "generic" or tok is None:
+        return ()
+    return tuple(t for t in (tok.eos_token, tok.pad_token) if isinstance(t, str) and t)
+
+
+def generate_reasoning(model, tok, prompts: list[str], chat_template: "bool | ChatFormat | None",
+                       max_new_tokens: int, batch_size: int = 4) -> list[str]:
+    """Greedy continuations of each prompt (left-padded, length-sorted batches). For a chat family the
+    special tokens stay in the text (``</think>`` or Harmony's channel markers may be special tokens);
+    trailing padding is dropped."""
     import torch
 
+    chat = resolve_chat(tok, chat_template)
+    raw = chat is not None and chat.family != "generic"
     enc = [encode_prompt(tok, p, chat_template) for p in prompts]
     out: dict[int, str] = {}
     device = next(model.parameters()).device
@@ -113,30 +138,52 @@ def generate_reasoning(model, tok, prompts: list[str], chat_template: bool, max_
             gen = model.generate(input_ids=ids.to(device), attention_mask=mask.to(device), do_sample=False,
                                  max_new_tokens=max_new_tokens, pad_token_id=tok.pad_token_id)
         for row, i in enumerate(batch):
-            out[i] = tok.decode(gen[row, ids.shape[1]:], skip_special_tokens=True)
+            new = gen[row, ids.shape[1]:].tolist()
+            if raw:
+                while new and new[-1] == tok.pad_token_id:
+                    new.pop()
+            out[i] = tok.decode(new, skip_special_tokens=not raw)
     return [out[i] for i in range(len(enc))]
 
 
-def cot_prompts(tok, items: Sequence[Item], fmt: PromptFormat, chat_template: bool,
+def cot_prompts(tok, items: Sequence[Item], fmt: PromptFormat, chat_template: "bool | ChatFormat | None",
                 reasoning: Sequence[str] | None = None) -> list[str]:
-    """The reasoning prompts (cue appended), or with ``reasoning`` the label-scoring prompts after it."""
-    heads = [prompt_text(tok, it, fmt, chat_template)[: -len("Answer:")] + COT_CUE for it in items]
+    """The reasoning prompts, or with ``reasoning`` (the raw generations) the label-scoring prompts after it.
+
+    Families with a native reasoning block (thinking on) open it (Qwen3 ``<think>\\n``, DeepSeek
+    ``<think>``, Harmony ``analysis``) and score after it is closed (``…</think>\\n\\nAnswer:``, Harmony
+    ``…<|end|><|start|>assistant<|channel|>final<|message|>Answer:``), a cut-off reasoning closed the same
+    way; the others get the step-by-step cue in the visible answer and ``<reasoning>\\nAnswer:``.
+    """
+    chat = resolve_chat(tok, chat_template)
+    if chat is not None and chat.native_reasoning:
+        heads = [open_reasoning(tok, fmt.render(it).rpartition(ANSWER)[0].rstrip(), chat) for it in items]
+    else:
+        heads = [prompt_text(tok, it, fmt, chat_template)[: -len(ANSWER)] + COT_CUE for it in items]
     if reasoning is None:
         return heads
-    return [h + r + "\nAnswer:" for h, r in zip(heads, reasoning)]
+    stops = _stops(chat, tok)
+    gens = [split_generation(chat, r, stops) for r in reasoning]
+    if chat is not None and chat.native_reasoning:
+        return [h + close_reasoning(chat, g.reasoning) + ANSWER for h, g in zip(heads, gens)]
+    return [h + g.reasoning + "\n" + ANSWER for h, g in zip(heads, gens)]
 
 
 def score_cot(model, tok, items: Sequence[Item], fmt: PromptFormat, labels: LabelTokens, *,
-              chat_template: bool, max_new_tokens: int, batch_size: int = 8,
+              chat_template: "bool | ChatFormat | None", max_new_tokens: int, batch_size: int = 8,
               progress: Callable[[int], None] | None = None, prefix_reuse: bool | str = True) -> list[Prediction]:
-    """Reason first (greedy, at most ``max_new_tokens``), then score the labels after
-    ``<reasoning>\\nAnswer:``; each prediction's ``extra`` holds ``cot_text`` and ``stated_answer``.
+    """Reason first (greedy, at most ``max_new_tokens``), then score the labels after the reasoning (see
+    ``cot_prompts``); each prediction's ``extra`` holds ``cot_text`` (the raw generation), ``stated_answer``
+    (read from the final answer only; None when the reasoning was cut off) and ``cot_truncated``.
     ``prefix_reuse`` as in ``score_items`` (the passage before the reasoning is shared)."""
-    reasoning = generate_reasoning(model, tok, cot_prompts(tok, items, fmt, chat_template), chat_template,
+    chat = resolve_chat(tok, chat_template)
+    reasoning = generate_reasoning(model, tok, cot_prompts(tok, items, fmt, chat), chat,
                                    max_new_tokens, batch_size)
-    prompts = cot_prompts(tok, items, fmt, chat_template, reasoning)
-    preds = score_items(model, tok, items, fmt, chat_template=chat_template, batch_size=batch_size,
+    prompts = cot_prompts(tok, items, fmt, chat, reasoning)
+    preds = score_items(model, tok, items, fmt, chat_template=chat, batch_size=batch_size,
                         labels=labels, prompts=prompts, progress=progress, prefix_reuse=prefix_reuse)
+    stops = _stops(chat, tok)
     for p, it, r in zip(preds, items, reasoning):
-        p.extra = {"cot_text": r, "stated_answer": stated_answer(r, fmt.labels, it.lang)}
+        p.extra = {"cot_text": r, "stated_answer": stated_answer(r, fmt.labels, it.lang, chat, stops),
+                   "cot_truncated": split_generation(chat, r, stops).truncated}
     return preds
