@@ -197,7 +197,9 @@ def build_sections(sweep_dir: Path, opts: Options) -> tuple[list[Section], dict[
 
     lead = Section("answer", "Answer")
     lead.html = answer.panel_html(results, cells, stat.missing)
-    central = figures.central(cells) if not cells.empty else None
+    transfer = cells[[t not in variants.get(src, ()) for src, t in zip(cells["source"], cells["lang"])]] \
+        if not cells.empty else cells  # in-language targets are not transfer
+    central = figures.central(transfer) if not transfer.empty else None
     if central:
         lead.figures["answer_gain_vs_baseline"] = central
 
