@@ -41,3 +41,24 @@ def test_cli_reports_what_cannot_be_estimated(capsys):
 def test_cli_rejects_invalid_config(capsys):
     assert main(["targets=[klingon]", "--sims", "20"]) == 2
     assert "klingon" in capsys.readouterr().err
+
+
+def test_cli_nuisance_is_explicit_settable_and_fitted(tmp_path, capsys):
+    import sys
+
+    sys.path.insert(0, str(__import__("pathlib").Path(__file__).parent / "report"))
+    from dataclasses import replace
+
+    from synth import PAPER_SPEC, synthetic_sweep
+
+    rc = main(["model=tiny", "targets=paper", "data.n_eval=100", "--sims", "40", "--set", "lang_gain_sd_points=7.5"])
+    text = capsys.readouterr().out
+    assert rc == 0 and "lang_gain_sd_points=7.5" in text and "; lang_gain_sd_points set" in text
+    assert "minimum detectable bonus at 80% power (points)" in text and "TOST equivalence" in text
+    assert main(["model=tiny", "targets=paper", "--sims", "20", "--set", "nope=1"]) == 2
+    assert "unknown nuisance parameter" in capsys.readouterr().err
+    sweep = synthetic_sweep(tmp_path, replace(PAPER_SPEC, n_models=3, n_items=40, cot_effect=None), seeds=1,
+                            regimes=("zero_shot", "finetune"), sweep_name="pilot")
+    assert main(["model=tiny,tiny_llama", "targets=paper", "--sims", "40", "--from", str(sweep)]) == 0
+    text = capsys.readouterr().out
+    assert f"fitted from {sweep}" in text and "baseline_acc=(" in text
