@@ -34,6 +34,7 @@ def test_a_large_planted_advantage_is_called_an_advantage():
     assert kind == "advantage" and "more than controls" in text
     html = panel_html([res], _cells(bonus=40), [])
     assert 'data-verdict="advantage"' in html and "weakest model (weak" in html
+    assert "Label bias" not in html  # no predictions given: no label-bias line
 
 
 def test_no_effect_with_precise_languages_is_equivalent():
@@ -63,3 +64,11 @@ def test_label_shares_any_label_set_and_constant_answerer():
     assert abs(s.loc["good", "top_share"] - 1 / 7) < 1e-9
     summ = bias_summary(shares).set_index("model")
     assert summ.loc["weak", "mean_top_share"] == 1 and summ.loc["weak", "n_languages"] == 1
+
+
+def test_answer_panel_states_label_bias_of_a_constant_answerer():
+    rows = [{"model": "weak", "source": None, "regime": "zero_shot", "lang": "heb_Hebr", "pred": 1, "gold": 1 + i % 4}
+            for i in range(40)]
+    shares, _ = label_shares(pd.DataFrame(rows))
+    html = panel_html([], pd.DataFrame(), ["no trained comparison"], bias_summary(shares))
+    assert "weak zero_shot 100 %" in html and 'data-verdict="none"' in html

@@ -59,7 +59,20 @@ def _ci(prim) -> str:
             f"{prim.estimate:+.2f} logits (CI {prim.ci[0]:+.2f} to {prim.ci[1]:+.2f}), df = {prim.df:.0f}")
 
 
-def panel_html(results: list[ComparisonStats], cells: pd.DataFrame, why_not: list[str]) -> str:
+def label_bias_sentence(bias: pd.DataFrame, max_rows: int = 4) -> str:
+    """How concentrated each condition's answers are (mean over languages of the top label's share)."""
+    if bias is None or bias.empty:
+        return ""
+    b = bias.sort_values("mean_top_share", ascending=False).head(max_rows)
+    parts = [f"{r.model} {r.regime}{'' if r.source == '-' else ' from ' + r.source} {100 * r.mean_top_share:.0f} %"
+             for r in b.itertuples()]
+    more = f" (+{len(bias) - max_rows} more in the label-bias section)" if len(bias) > max_rows else ""
+    return ("Label bias - share of questions answered with the condition's most frequent label, mean over "
+            "languages: " + "; ".join(parts) + more + ".")
+
+
+def panel_html(results: list[ComparisonStats], cells: pd.DataFrame, why_not: list[str],
+               bias: pd.DataFrame | None = None) -> str:
     """The answer panel's inner HTML (everything escaped)."""
     e = html.escape
     parts = [f'<p class="question"><b>Question.</b> {e(QUESTION)}</p>']
@@ -78,6 +91,8 @@ def panel_html(results: list[ComparisonStats], cells: pd.DataFrame, why_not: lis
     if not done:
         parts.append('<div class="verdict verdict-none" data-verdict="none"><p class="verdict-line">'
                      '<b>No answer yet:</b> ' + e("; ".join(why_not) or "no trained comparison") + '</p></div>')
+    if label_bias_sentence(bias):
+        parts.append(f'<p class="labelbias">{e(label_bias_sentence(bias))}</p>')
     parts.append(f'<p class="note"><b>Estimand.</b> {e(ESTIMAND_PRIMARY)}</p>')
     return "\n".join(parts)
 

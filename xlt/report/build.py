@@ -195,14 +195,6 @@ def build_sections(sweep_dir: Path, opts: Options) -> tuple[list[Section], dict[
         observed = statistics.transfer_cells(g, tuple(variants.get(first.source, ())))
     design = _design_section(_design(cells, conds, acc), opts, observed)
 
-    lead = Section("answer", "Answer")
-    lead.html = answer.panel_html(results, cells, stat.missing)
-    transfer = cells[[t not in variants.get(src, ()) for src, t in zip(cells["source"], cells["lang"])]] \
-        if not cells.empty else cells  # in-language targets are not transfer
-    central = figures.central(transfer) if not transfer.empty else None
-    if central:
-        lead.figures["answer_gain_vs_baseline"] = central
-
     lab = Section("labels", "Label bias: how each condition's answers spread over the labels", [
         "Share of predictions on each answer label, per model x regime x language (seeds pooled), beside the gold "
         "labels' shares; top_share is the share of the most frequent predicted label (1 = the same answer to every "
@@ -213,6 +205,14 @@ def build_sections(sweep_dir: Path, opts: Options) -> tuple[list[Section], dict[
     else:
         lab.tables.update(label_bias_summary=labels.bias_summary(shares), label_shares=shares)
         lab.figures["label_bias"] = figures.label_bias(shares, label_set)
+    lead = Section("answer", "Answer")
+    lead.html = answer.panel_html(results, cells, stat.missing, lab.tables.get("label_bias_summary"))
+    transfer = cells[[t not in variants.get(src, ()) for src, t in zip(cells["source"], cells["lang"])]] \
+        if not cells.empty else cells  # in-language targets are not transfer
+    central = figures.central(transfer) if not transfer.empty else None
+    if central:
+        lead.figures["answer_gain_vs_baseline"] = central
+
     sections = [lead, overview, lab, baseline, gain, family, weak, stat, rel, cot, design]
     from xlt.report import disentangle  # issue #7: only for source x target / format-only sweeps
     sections += [disentangle.section(acc, conds, opts.alpha)] if disentangle.applies(conds) else []
