@@ -26,6 +26,9 @@ def summarize(preds: Sequence[Prediction], condition: dict[str, Any]) -> dict[st
             entry["cot_parse_failure_rate"] = 1 - entry["cot_parse_rate"]
             # how often the stated answer is the label the scorer picked after the reasoning
             entry["cot_stated_agrees"] = (sum(s == pred for s, pred in parsed) / len(parsed)) if parsed else None
+            cut = [p.extra["cot_truncated"] for p in rows if "cot_truncated" in p.extra]
+            if cut:  # reasoning still open at max_new_tokens: counted above as no stated answer
+                entry["cot_truncated_rate"] = sum(map(bool, cut)) / len(cut)
         lang_info = LANGUAGES.get(lang)
         entry["family"] = lang_info.family if lang_info else None
         entry["semitic"] = bool(lang_info and lang_info.semitic)
