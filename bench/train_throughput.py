@@ -7,6 +7,19 @@ preset with random weights (no download) and adds MFU and peak memory.
 
     python bench/train_throughput.py                          # tiny twin, CPU
     python bench/train_throughput.py --device cuda --arch 8b --random-init --precision bf16-mixed
+
+``--loss-compare`` (bench/loss_compare.py): the answer-only loss (logits only where a label is predicted)
+vs the full-logit loss, on the real SmolLM2-135M-Instruct (default ``--arch smollm2_135m``) and real
+Belebele batches of ``--lang`` (chat template, numbered format, LoRA). Each variant runs in its own
+subprocess, round-robin over ``--rounds``; reports per variant the median forward + backward step time
+(after ``--warmup``), peak RSS during the steps and its increment over the RSS before the first step,
+the full / answer_only ratios, both losses on the same batches (|dloss| <= 1e-5 asserted in fp32), the
+max LoRA-gradient difference, tokens per batch and the load average at start and end. On CUDA it adds
+torch.cuda.max_memory_allocated per variant and MFU. ``--workdir DIR`` keeps the workers' files
+(``loss_compare.summarize(DIR)`` reports the rounds finished so far).
+
+    python bench/train_throughput.py --loss-compare --lang arb_Arab --batch-size 4 --steps 3
+    python bench/train_throughput.py --loss-compare --device cuda --arch 8b --random-init --precision bf16-mixed
 """
 
 from __future__ import annotations
@@ -15,6 +28,7 @@ import argparse
 import json
 import statistics
 import time
+from pathlib import Path
 from typing import Any
 
 # `--arch small`: the tiny Llama widened and deepened (~25M parameters), random init, local tokenizer.
@@ -137,18 +151,34 @@ def main() -> None:
     """Run both loops on one model (bare first, then Lightning, then bare again) and print JSON."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="cpu")
-    parser.add_argument("--arch", default="tiny",
+    parser.add_argument("--arch", default=None,
                         help="tiny | small (a ~25M Llama built like tiny: step times closer to real work on CPU) "
-                             "| 8b (llama31_8b) | any conf/model preset")
+                             "| 8b (llama31_8b) | any conf/model preset (default: tiny; smollm2_135m with --loss-compare)")
     parser.add_argument("--random-init", action="store_true")
     parser.add_argument("--precision", default="32-true", help="32-true | bf16-mixed")
-    parser.add_argument("--batch-size", type=int, default=8)
+    parser.add_argument("--batch-size", type=int, default=None, help="default 8 (4 with --loss-compare)")
     parser.add_argument("--items", type=int, default=128)
     parser.add_argument("--filler-words", type=int, default=120, help="passage length spread")
-    parser.add_argument("--steps", type=int, default=20)
-    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--steps", type=int, default=None, help="default 20 (3 with --loss-compare)")
+    parser.add_argument("--warmup", type=int, default=None, help="default 3 (1 with --loss-compare)")
     parser.add_argument("--out", default=None)
+    parser.add_argument("--loss-compare", action="store_true", help="answer-only vs full-logit loss (see above)")
+    parser.add_argument("--lang", default="arb_Arab", help="--loss-compare: Belebele file under --data-dir")
+    parser.add_argument("--data-dir", default=str(Path(__file__).resolve().parents[2] / "shared/data/belebele"))
+    parser.add_argument("--max-length", type=int, default=1024, help="--loss-compare: prompt cut (from the left)")
+    parser.add_argument("--rounds", type=int, default=2, help="--loss-compare: subprocesses per variant")
+    parser.add_argument("--workdir", default=None, help="--loss-compare: keep the workers' files here")
     args = parser.parse_args()
+    # Mode-dependent defaults: the real model on 2 CPU cores needs 30-130 s a step, so --loss-compare runs short.
+    for name, usual, compare in (("arch", "tiny", "smollm2_135m"), ("batch_size", 8, 4), ("steps", 20, 3),
+                                 ("warmup", 3, 1)):
+        if getattr(args, name) is None:
+            setattr(args, name, compare if args.loss_compare else usual)
+    if args.loss_compare:
+        from loss_compare import run_compare  # bench/ is on sys.path: this file runs as a script
+
+        run_compare(args)
+        return
 
     import torch
 
