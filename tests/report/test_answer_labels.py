@@ -35,6 +35,8 @@ def test_a_large_planted_advantage_is_called_an_advantage():
     html = panel_html([res], _cells(bonus=40), [])
     assert 'data-verdict="advantage"' in html and "weakest model (weak" in html
     assert "Label bias" not in html  # no predictions given: no label-bias line
+    # amh_Ethi and kor_Hang of the weak model sit at chance: the sensitivity line says they were left out.
+    assert "Without near-chance cells" in html and "12 of 14 cells used" in html
 
 
 def test_no_effect_with_precise_languages_is_equivalent():

@@ -118,6 +118,7 @@ def test_gains_are_paired_per_seed_and_averaged_in_cells(full_report):
     assert ((ft["ci_low_points"] <= ft["gain_points"]) & (ft["gain_points"] <= ft["ci_high_points"])).all()
     assert (ft["gain_points"] - 100 * (ft["acc"] - ft["acc_base"])).abs().max() < 1e-9
     cells = pd.read_csv(full_report / "gain_cells.csv")
+    assert cells["near_chance"].dtype == bool  # flagged per cell (the sensitivity analysis drops them)
     one = cells[(cells["model"] == "m0") & (cells["lang"] == "heb_Hebr") & (cells["regime"] == "finetune")].iloc[0]
     per_seed = ft[(ft["model"] == "m0") & (ft["target"] == "heb_Hebr")]["gain_points"]
     assert one["gain_points"] == pytest.approx(per_seed.mean()) and one["n_seeds"] == 2

@@ -40,6 +40,14 @@ def verdict(summary: dict) -> tuple[str, str]:
                             f"the design could only have detected about {mde:.1f} points with 80 % power.{why}")
 
 
+def _sensitivity(summary: dict) -> str:
+    sens = summary["sensitivity"]
+    used = sens.note.split("; ")[-1]  # "k of n cells used"
+    lo, hi = sens.ci_points
+    return (f"Without near-chance cells (baseline not above chance; {used}): {sens.estimate_points:+.1f} points "
+            f"(CI {lo:+.1f} to {hi:+.1f}), p = {sens.p_value:.3g}.")
+
+
 def weak_strong(cells: pd.DataFrame) -> str:
     """One sentence on how the gain varies from the weakest to the strongest model."""
     m = cells.groupby("model").agg(base=("acc_base", "mean"), gain=("gain_points", "mean")).sort_values("base")
@@ -87,7 +95,8 @@ def panel_html(results: list[ComparisonStats], cells: pd.DataFrame, why_not: lis
             f'<p>Estimate: {e(_ci(prim))}; {prim.n_semitic} Semitic vs {prim.n_control} control transfer '
             f'languages, {r.summary["n_models"]} model(s)'
             + (f"; Holm-corrected over {n} comparisons" if n > 1 else "") + '.</p>'
-            f'<p>{e(weak_strong(c))}</p></div>')
+            + (f'<p>{e(_sensitivity(r.summary))}</p>' if r.summary.get("sensitivity") else "")
+            + f'<p>{e(weak_strong(c))}</p></div>')
     if not done:
         parts.append('<div class="verdict verdict-none" data-verdict="none"><p class="verdict-line">'
                      '<b>No answer yet:</b> ' + e("; ".join(why_not) or "no trained comparison") + '</p></div>')

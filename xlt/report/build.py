@@ -99,6 +99,9 @@ def build_sections(sweep_dir: Path, opts: Options) -> tuple[list[Section], dict[
     acc, items, conds = accuracy_table(sweep_dir), item_table(sweep_dir), condition_table(sweep_dir)
     paired = paired_items(items, conds)
     gain_rows, cells = gains.gain_table(paired, opts.alpha), gains.gain_cells(paired)
+    if not cells.empty:  # flagged, not dropped: the sensitivity analysis drops them
+        from xlt.stats.adjusted import near_chance
+        cells["near_chance"] = near_chance(cells["k_base"], cells["n_items"])
     n_failed = len(failed(sweep_dir))
     sweep = str(conds["sweep_name"].dropna().iloc[0]) if conds["sweep_name"].notna().any() else sweep_dir.name
     models = list(dict.fromkeys(acc["model"]))

@@ -96,9 +96,11 @@ def compare(cells: pd.DataFrame, source: str, regime: str, source_variants: tupl
     out.tests.append(_row(source, regime, "primary", "PRIMARY: language-level test of the gain at equal baseline "
                           "(precision-weighted chance-corrected logit gains, model FE, language = unit)", primary,
                           "logit", role="primary", estimand=ESTIMAND_PRIMARY))
-    sens = primary_test(c, alpha=alpha, exclude_near_chance=True) if len(c) else None
+    sens_ok = None
     try:
-        if sens is not None and not _degenerate(sens):
+        sens = primary_test(c, alpha=alpha, exclude_near_chance=True)
+        if not _degenerate(sens):
+            sens_ok = sens
             out.tests.append(_row(source, regime, "sensitivity", "sensitivity: the primary test without cells whose "
                                   "baseline is not above chance (Wilson lower bound <= 25 %)", sens, "logit",
                                   role="sensitivity", note=sens.note))
@@ -121,7 +123,8 @@ def compare(cells: pd.DataFrame, source: str, regime: str, source_variants: tupl
                       "n_semitic": n_sem, "n_control": n_ctl, "margin": margin,
                       "equivalent": bool(tost.equivalent), "ci_level": 1 - 2 * alpha,
                       "se_needed": feas.se_needed, "feasible": feas.feasible})
-    out.summary = {"primary": primary, "tost": tost, "feasibility": feas, "margin": margin, "alpha": alpha,
+    out.summary = {"primary": primary, "sensitivity": sens_ok, "tost": tost, "feasibility": feas, "margin": margin,
+                   "alpha": alpha,
                    "mde_logit": mde_logit(primary.se, primary.df, alpha), "n_models": n_models}
     known = lt.dropna(subset=["relatedness"])
     if len(known) >= 4 and known["relatedness"].std() > 0:
