@@ -23,7 +23,7 @@ def evaluate(model, tok, split_eval: dict[str, list], cfg: DictConfig, cond: Con
     """Score every target language with a progress bar over questions."""
     from tqdm.auto import tqdm
 
-    from xlt.models.loading import uses_chat_template
+    from xlt.chat import chat_format
     from xlt.scoring.cot import score_cot
     from xlt.scoring.scorer import score_items
 
@@ -32,7 +32,7 @@ def evaluate(model, tok, split_eval: dict[str, list], cfg: DictConfig, cond: Con
     with tqdm(total=total, desc=f"scoring {cond.id}", unit="q", disable=not is_rank_zero()) as bar:
         for lang, items in split_eval.items():
             bar.set_postfix_str(lang)
-            kwargs = dict(chat_template=uses_chat_template(cfg.model, tok), batch_size=int(cfg.data.eval_batch_size),
+            kwargs = dict(chat_template=chat_format(cfg.model, tok), batch_size=int(cfg.data.eval_batch_size),
                           progress=bar.update, prefix_reuse=cfg.data.get("prefix_reuse", True))
             if cond.cot:
                 preds += score_cot(model, tok, items, fmt, labels,

@@ -159,11 +159,11 @@ def finetune(cfg: DictConfig, model, tok, train_items: Sequence[Item], fmt: Prom
 
     from xlt.training.module import LoRAModule
 
-    from xlt.models.loading import uses_chat_template
+    from xlt.chat import chat_format
 
     seed = int(cfg.seed)
     L.seed_everything(seed, workers=True, verbose=False)
-    examples = build_examples(tok, train_items, fmt, labels, chat_template=uses_chat_template(cfg.model, tok),
+    examples = build_examples(tok, train_items, fmt, labels, chat_template=chat_format(cfg.model, tok),
                               max_length=int(cfg.regime.max_length), passages=passages)
     plan = plan_memory(cfg, max(len(e.input_ids) for e in examples))
     if plan is not None:
