@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from xlt.errors import ConfigError
+from xlt.models.tiny import cache_root  # noqa: F401  (one cache folder for every built checkpoint)
 
 SHA_RE = re.compile(r"^[0-9a-f]{40}$")
 SAMPLE_BYTES = 1 << 20  # bytes hashed at each end of a weight file (a full hash of 1.3 TB is not cheap)
@@ -36,11 +37,6 @@ class Checkpoint:
 
 def _get(model_cfg: Mapping[str, Any], key: str) -> Any:
     return model_cfg.get(key) if hasattr(model_cfg, "get") else None
-
-
-def cache_root() -> Path:
-    """xlt's cache folder (``XLT_CACHE_DIR``)."""
-    return Path(os.environ.get("XLT_CACHE_DIR", ".cache/xlt")).resolve()
 
 
 def offline() -> bool:
@@ -120,6 +116,22 @@ def check_local_folder(folder: Path) -> None:
         extra = f" (found {', '.join(bins[:3])}: pickled weights are refused)" if bins else ""
         raise ConfigError(f"model.local_path {str(folder)!r} has no *.safetensors weights{extra}; "
                           "convert with save_pretrained(..., safe_serialization=True)")
+
+
+def save_atomically(model, tok, out: Path) -> Path:
+    """Save a model + tokenizer as a safetensors folder under ``out`` with a DONE marker, written to a
+    temporary folder and renamed, so concurrent builders (tests, ranks) never see half a checkpoint."""
+    import shutil
+
+    tmp = out.with_name(out.name + f".tmp{os.getpid()}")
+    model.save_pretrained(tmp, safe_serialization=True)
+    tok.save_pretrained(tmp)
+    (tmp / "DONE").write_text("ok\n")
+    try:
+        tmp.rename(out)
+    except OSError:  # another process won the race; its copy is identical
+        shutil.rmtree(tmp, ignore_errors=True)
+    return out
 
 
 # --- the hub -------------------------------------------------------------------------------------

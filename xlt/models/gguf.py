@@ -12,8 +12,6 @@ import hashlib
 import importlib.metadata
 import importlib.util
 import json
-import os
-import shutil
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -82,15 +80,9 @@ def ensure_converted(gguf_cfg: Mapping[str, Any], cache_dir: Path) -> Path:
         raise RuntimeError(f"{src.name}: state dict mismatch: missing={missing} unexpected={unexpected}")
     model.tie_weights()
     model.eval()
-    tmp = out.with_name(out.name + f".tmp{os.getpid()}")
-    model.save_pretrained(tmp, safe_serialization=True)
-    tok.save_pretrained(tmp)
-    (tmp / "DONE").write_text("ok\n")
-    try:
-        tmp.rename(out)
-    except OSError:  # another process converted it first; its files are the same
-        shutil.rmtree(tmp, ignore_errors=True)
-    return out
+    from xlt.models.checkpoint import save_atomically
+
+    return save_atomically(model, tok, out)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -99,18 +91,12 @@ def main(argv: list[str] | None = None) -> None:
     import sys
 
     from xlt.models.presets import compose_model
+    from xlt.models.tiny import cache_root
 
     names = list(sys.argv[1:] if argv is None else argv) or ["smollm2_135m"]
     for name in names:
         model_cfg = compose_model(name)
         print(ensure_converted(model_cfg.gguf, cache_root()))
-
-
-def cache_root() -> Path:
-    """xlt's cache folder (``XLT_CACHE_DIR``)."""
-    from xlt.models.checkpoint import cache_root as root
-
-    return root()
 
 
 if __name__ == "__main__":

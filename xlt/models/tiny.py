@@ -102,14 +102,6 @@ def ensure_tiny(model_cfg: DictConfig | dict[str, Any]) -> Path:
     )
     torch.manual_seed(int(model_cfg.get("init_seed", 0)))
     model = AutoModelForCausalLM.from_config(config, dtype=torch.float32)
-    tmp = out.with_name(out.name + f".tmp{os.getpid()}")
-    model.save_pretrained(tmp, safe_serialization=True)
-    tokenizer.save_pretrained(tmp)
-    (tmp / "DONE").write_text("ok\n")
-    try:
-        tmp.rename(out)
-    except OSError:  # another process won the race; its copy is identical
-        import shutil
+    from xlt.models.checkpoint import save_atomically
 
-        shutil.rmtree(tmp, ignore_errors=True)
-    return out
+    return save_atomically(model, tokenizer, out)
