@@ -1,4 +1,4 @@
-"""The unit of data: one Belebele question in one language."""
+"""The unit of data: one multiple-choice item (a Belebele question, a SIB-200 sentence) in one language."""
 
 from __future__ import annotations
 
@@ -11,15 +11,25 @@ FIELDS = ("link", "question_number", "flores_passage", "question",
 
 @dataclass(frozen=True)
 class Item:
-    """One multiple-choice question; ``key`` aligns it across languages."""
+    """One multiple-choice item with K options; ``key`` aligns it across languages.
+
+    ``flores_ids`` are the FLORES-200 sentence ids the item's text contains (SIB-200: its own
+    sentence; Belebele: the passage's sentences, when known) — the identity cross-task leak checks use.
+    """
 
     lang: str
     link: str
     question_number: int
     passage: str
     question: str
-    options: tuple[str, str, str, str]
-    answer: int  # gold option, 1..4
+    options: tuple[str, ...]
+    answer: int  # gold option, 1..K
+    flores_ids: tuple[int, ...] = ()
+
+    @property
+    def n_options(self) -> int:
+        """K, the number of answer options."""
+        return len(self.options)
 
     @property
     def key(self) -> tuple[str, int]:

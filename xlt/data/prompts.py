@@ -1,5 +1,5 @@
-"""Prompt formats. Each renders a question to text ending right before the answer label, plus the
-four label strings whose log-probabilities are compared."""
+"""Prompt formats. Each renders an item to text ending right before the answer label, plus the K
+label strings whose log-probabilities are compared (K = 4 for Belebele, 7 for SIB-200)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from xlt.data.items import Item
 
 @dataclass(frozen=True)
 class PromptFormat:
-    """A prompt template and the four answer labels it is scored on."""
+    """A prompt template and the K answer labels it is scored on."""
 
     name: str
-    labels: tuple[str, str, str, str]
+    labels: tuple[str, ...]
 
     def render(self, item: Item, passage: str | None = None) -> str:
         """Prompt text up to (not including) the label; ``passage`` overrides the item's passage."""
@@ -27,16 +27,16 @@ class PromptFormat:
         return f"{text}\n\nQuestion: {item.question}\n{opts}\nAnswer:"
 
 
-FORMATS = {
-    "numbered": PromptFormat("numbered", ("1", "2", "3", "4")),  # the paper: labels "1".."4"
-    "lettered": PromptFormat("lettered", ("A", "B", "C", "D")),
-}
+ALPHABETS = {"numbered": "123456789", "lettered": "ABCDEFGHI"}  # the paper: labels "1".."4"
+FORMATS = {name: PromptFormat(name, tuple(chars[:4])) for name, chars in ALPHABETS.items()}
 
 
-def get_format(name: str) -> PromptFormat:
-    """Look up a prompt format by name."""
-    from xlt.errors import unknown_choice
+def get_format(name: str, n_labels: int = 4) -> PromptFormat:
+    """The prompt format ``name`` with ``n_labels`` labels ("1".."K" or "A"..)."""
+    from xlt.errors import ConfigError, unknown_choice
 
-    if name not in FORMATS:
-        raise unknown_choice("prompt format", name, list(FORMATS))
-    return FORMATS[name]
+    if name not in ALPHABETS:
+        raise unknown_choice("prompt format", name, list(ALPHABETS))
+    if not 2 <= n_labels <= len(ALPHABETS[name]):
+        raise ConfigError(f"prompt format {name!r} takes 2..{len(ALPHABETS[name])} labels, got {n_labels}")
+    return PromptFormat(name, tuple(ALPHABETS[name][:n_labels]))

@@ -29,8 +29,8 @@ class Prediction:
     lang: str
     link: str
     question_number: int
-    logprobs: list[float]          # log P(label_k | prompt), k = 1..4
-    pred: int                      # 1..4
+    logprobs: list[float]          # log P(label_k | prompt), k = 1..K
+    pred: int                      # 1..K
     gold: int
     method: str                    # "label-token" or "continuation"
     extra: dict = field(default_factory=dict)  # e.g. CoT text, stated answer
@@ -182,10 +182,11 @@ def score_items(model, tok, items: Sequence[Item], fmt: PromptFormat, *, chat_te
     if scores is None:
         scores = {}
         conts = [c[len(labels.lead):] for c in labels.continuations]
-        for batch in _batches(order, max(1, batch_size // 4)):  # 4 rows per item
+        k = len(conts)
+        for batch in _batches(order, max(1, batch_size // k)):  # K rows per item
             flat = continuation_logprobs(model, [enc[i] for i in batch for _ in conts], conts * len(batch), pad)
             for row, i in enumerate(batch):
-                scores[i] = flat[4 * row: 4 * row + 4]
+                scores[i] = flat[k * row: k * row + k]
             if progress:
                 progress(len(batch))
     method = "label-token" if labels.single_token else "continuation"
@@ -193,5 +194,5 @@ def score_items(model, tok, items: Sequence[Item], fmt: PromptFormat, *, chat_te
     for i, it in enumerate(items):
         lp = scores[i]
         preds.append(Prediction(it.lang, it.link, it.question_number, lp,
-                                1 + max(range(4), key=lambda k: lp[k]), it.answer, method))
+                                1 + max(range(len(lp)), key=lambda k: lp[k]), it.answer, method))
     return preds
