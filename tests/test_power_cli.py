@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from xlt.power import designs, expand_overrides, main
 
@@ -62,3 +63,42 @@ def test_cli_nuisance_is_explicit_settable_and_fitted(tmp_path, capsys):
     assert main(["model=tiny,tiny_llama", "targets=paper", "--sims", "40", "--from", str(sweep)]) == 0
     text = capsys.readouterr().out
     assert f"fitted from {sweep}" in text and "baseline_acc=(" in text
+
+
+CONF = __import__("pathlib").Path(__file__).resolve().parents[1] / "conf"
+# `task=sib200` once the task group exists; without it xlt.power infers SIB-200 from the targets
+SIB_TASK = ["task=sib200"] if (CONF / "task" / "sib200.yaml").exists() else []
+
+
+def test_cli_prints_sib_panel_mde_next_to_the_papers_design(tmp_path, capsys):
+    out = tmp_path / "power.csv"
+    rc = main(["model=tiny", *SIB_TASK, "targets=sib_panel", "data.n_eval=900", "--sims", "20", "--out", str(out)])
+    text = capsys.readouterr().out
+    assert rc == 0
+    # lang=ar trains on six of the 13 Semitic targets; n_eval is capped at SIB-200's 204 test items
+    assert "1 model(s), 7 Semitic + 13 control transfer targets, 204 items each (sib200, 7 labels" in text
+    lines = [line for line in text.splitlines() if line.startswith("minimum detectable bonus at 80% power:")]
+    assert len(lines) == 1
+    assert "for this design (7 Semitic vs 13 control, 204 sib200 items)" in lines[0]
+    assert ("for the paper's 3 vs 3 design (heb_Hebr, amh_Ethi, mlt_Latn vs jpn_Jpan, kor_Hang, fra_Latn, "
+            "100 belebele items)") in lines[0]
+    assert " points for this design" in lines[0] and " points for the paper's" in lines[0]
+    table = pd.read_csv(out)
+    assert set(table["dataset"]) == {"sib200"} and table["paper_design_mde"].notna().all()
+
+
+def test_sib_designs_need_the_sib200_task():
+    from omegaconf import OmegaConf
+
+    from xlt.errors import ConfigError
+    from xlt.languages import PANELS
+    from xlt.power import _dataset
+
+    sib = PANELS["sib_panel"]
+    assert _dataset(OmegaConf.create({}), sib) == ("sib200", 7)  # no task group: the dataset with every target
+    assert _dataset(OmegaConf.create({}), PANELS["paper"]) == ("belebele", 4)  # Belebele first
+    assert _dataset(OmegaConf.create({"task": {"name": "sib200", "n_labels": 7}}), sib) == ("sib200", 7)
+    with pytest.raises(ConfigError, match=r"task=belebele has no acq_Arab.*add task=sib200"):
+        _dataset(OmegaConf.create({"task": {"name": "belebele", "n_labels": 4}}), sib)
+    with pytest.raises(ConfigError, match="belebele lacks ydd_Hebr; sib200 lacks ell_Grek"):
+        _dataset(OmegaConf.create({}), ["ell_Grek", "ydd_Hebr"])

@@ -4,11 +4,17 @@
     python -m xlt.power model=qwen3_4b,gpt_oss_20b,llama31_8b lang=ar targets=paper --bonus 8
     python -m xlt.power model=qwen3_4b targets=paper --set lang_gain_sd_points=5 --set semitic_harder=0.8
     python -m xlt.power model=qwen3_4b,gpt_oss_20b targets=paper --from outputs/pilot   # fit nuisance
+    python -m xlt.power model=qwen3_4b,gpt_oss_20b task=sib200 targets=sib_panel data.n_eval=204
 
 Arguments are the same Hydra overrides as ``python -m xlt.train -m`` (sweeps like ``model=a,b``
 expand; every combination is composed with Hydra's compose API and validated), plus ``--`` flags.
 The design is: the distinct models, the target panel minus the source's own variants (Semitic vs
-control transfer targets) and ``data.n_eval`` items per language; one design per source language.
+control transfer targets) and ``data.n_eval`` items per language, at most the evaluated split's size
+(Belebele 900, SIB-200's test split 204); one design per source language. The dataset is the ``task``
+(``task=sib200``), or without a ``task`` group the dataset that has every target (Belebele first); its
+number of labels sets the simulator's chance level (1/4, 1/7) unless ``--set chance=`` says otherwise.
+Each design's minimum detectable bonus is printed next to the paper's 3 vs 3 design (Belebele, 100
+items, the same models and nuisance parameters).
 Power is simulated under the stress simulator (xlt.stats.stress); its nuisance parameters are
 printed before the plan, can be set with ``--set name=value``, or fitted from a finished sweep's
 cells with ``--from``. Effects and the minimum detectable bonus are in accuracy points.
@@ -18,12 +24,17 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import math
 import sys
 from pathlib import Path
 from typing import Sequence
 
 CONF_DIR = str(Path(__file__).resolve().parents[1] / "conf")
 BELEBELE_ITEMS = 900
+SIB200_TEST_ITEMS = 204
+EVAL_ITEMS = {"belebele": BELEBELE_ITEMS, "sib200": SIB200_TEST_ITEMS}  # items per language, evaluated split
+N_LABELS = {"belebele": 4, "sib200": 7}
+PAPER_ITEMS = 100  # the paper's data.n_eval
 
 
 def expand_overrides(overrides: Sequence[str]) -> list[list[str]]:
@@ -59,25 +70,78 @@ def compose_all(overrides: Sequence[str]) -> list:
     return out
 
 
-def designs(overrides: Sequence[str]) -> dict[str, "object"]:
-    """``{source: Design}`` of a planned sweep."""
+def _dataset(cfg, targets: Sequence[str]) -> tuple[str, int]:
+    """(dataset, number of labels) a composed config evaluates; ConfigError if it lacks a target."""
+    from xlt.errors import ConfigError
+    from xlt.languages import DATASETS, LANGUAGES
+
+    task = cfg.get("task")
+    name = None if task is None else task.get("name")
+    having = [ds for ds in DATASETS if all(LANGUAGES[t].in_dataset(ds) for t in targets)]
+    if name is None:
+        if not having:
+            lacks = {ds: [t for t in targets if not LANGUAGES[t].in_dataset(ds)] for ds in DATASETS}
+            raise ConfigError("no dataset has every target: " +
+                              "; ".join(f"{ds} lacks {', '.join(codes)}" for ds, codes in lacks.items()))
+        return having[0], N_LABELS[having[0]]
+    if name not in EVAL_ITEMS:
+        raise ConfigError(f"unknown task {name!r}; valid: {', '.join(EVAL_ITEMS)}")
+    missing = [t for t in targets if not LANGUAGES[t].in_dataset(name)]
+    if missing:
+        hint = f"; {having[0]} has them all: add task={having[0]}" if having else ""
+        raise ConfigError(f"task={name} has no {', '.join(missing)}{hint}")
+    return name, int(task.get("n_labels") or N_LABELS[name])
+
+
+def plans(overrides: Sequence[str]) -> dict[str, tuple["object", str, int]]:
+    """``{source: (Design, dataset, n_labels)}`` of a planned sweep (``source@dataset`` when a sweep
+    spans several datasets)."""
     from xlt.languages import LANGUAGES
     from xlt.report.design import Design
 
-    by_source: dict[str, dict] = {}
+    by_key: dict[tuple[str, str, int], dict] = {}
     for cfg, cond in compose_all(overrides):
-        d = by_source.setdefault(cond.source, {"models": [], "targets": [], "variants": set(), "n": set()})
+        dataset, n_labels = _dataset(cfg, cond.targets)
+        d = by_key.setdefault((cond.source, dataset, n_labels),
+                              {"models": [], "targets": [], "variants": set(), "n": set()})
         d["models"].append(cond.model)
         d["targets"] += list(cond.targets)
         d["variants"] |= set(cond.source_variants)
         d["n"].add(int(cfg.data.n_eval))
+    several = len({k[1:] for k in by_key}) > 1
     out = {}
-    for source, d in by_source.items():
+    for (source, dataset, n_labels), d in by_key.items():
         targets = [t for t in dict.fromkeys(d["targets"]) if t not in d["variants"]]
         sem = tuple(t for t in targets if LANGUAGES[t].semitic)
         ctl = tuple(t for t in targets if not LANGUAGES[t].semitic)
-        out[source] = Design(tuple(dict.fromkeys(d["models"])), sem, ctl, min(min(d["n"]), BELEBELE_ITEMS))
+        design = Design(tuple(dict.fromkeys(d["models"])), sem, ctl, min(min(d["n"]), EVAL_ITEMS[dataset]))
+        out[f"{source}@{dataset}" if several else source] = (design, dataset, n_labels)
     return out
+
+
+def designs(overrides: Sequence[str]) -> dict[str, "object"]:
+    """``{source: Design}`` of a planned sweep."""
+    return {source: design for source, (design, _, _) in plans(overrides).items()}
+
+
+def paper_design(models: Sequence[str]):
+    """The paper's 3 vs 3 design for ``models``: its panel minus the ``ar`` source, 100 Belebele items."""
+    from xlt.languages import LANGUAGES, PANELS, SOURCE_GROUPS
+    from xlt.report.design import Design
+
+    targets = [t for t in PANELS["paper"] if t not in SOURCE_GROUPS["ar"]]
+    return Design(tuple(models), tuple(t for t in targets if LANGUAGES[t].semitic),
+                  tuple(t for t in targets if not LANGUAGES[t].semitic), PAPER_ITEMS)
+
+
+def _points(mde: float) -> str:
+    return f"{mde:.1f} points" if math.isfinite(mde) else "> 40 points (not detectable below the search limit)"
+
+
+def _mde(summary) -> float:
+    """The minimum detectable bonus (points) in a :func:`xlt.report.design.power_summary` table."""
+    row = summary[summary["quantity"].str.startswith("minimum detectable bonus")]
+    return float(row["value"].iloc[0])
 
 
 def _nuisance(from_sweep: Path | None, settings: list[str]):
@@ -139,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     from xlt.errors import ConfigError
 
     try:
-        plans = designs(args.overrides)
+        planned = plans(args.overrides)
     except (ConfigError, HydraException, OmegaConfBaseException) as err:  # a bad config: say which value
         print(f"error: {err}", file=sys.stderr)
         return 2
@@ -152,21 +216,43 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, TypeError, FileNotFoundError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    from dataclasses import replace
+
+    from xlt.stats.planning import mde_points
+
+    chance_set = any(item.partition("=")[0] == "chance" for item in args.nuisance)
+    paper_mde: dict[tuple[str, ...], float] = {}
     tables, rc = [], 0
-    for source, design in plans.items():
+    for source, (design, dataset, n_labels) in planned.items():
+        spec = nuisance if chance_set else replace(nuisance, chance=1.0 / n_labels)
         print(f"\n== source {source}: {len(design.models)} model(s), {len(design.semitic)} Semitic + "
-              f"{len(design.control)} control transfer targets, {design.n_items} items each")
+              f"{len(design.control)} control transfer targets, {design.n_items} items each "
+              f"({dataset}, {n_labels} labels, chance {spec.chance:.3f})")
         if design.problems():
             print("   not estimable: " + "; ".join(design.problems()))
             rc = 1
             continue
         summary, curve = power_summary(design, args.bonus, args.sims, args.power, args.alpha, args.seed,
-                                       nuisance=nuisance, margin=args.margin, source=origin)
+                                       nuisance=spec, margin=args.margin, source=origin)
         with pd.option_context("display.width", 200, "display.max_colwidth", 60):
             print(summary.to_string(index=False, justify="left"))
             print(curve.round(3).to_string(index=False))
-        tables.append(summary.assign(source=source))
-    print(f"\nstress-simulator nuisance parameters ({origin}): {assumptions(nuisance)}")
+        paper = paper_design(design.models)
+        paper_spec = nuisance if chance_set else replace(nuisance, chance=1.0 / N_LABELS["belebele"])
+        mde = _mde(summary)
+        if (design, dataset, spec) == (paper, "belebele", paper_spec):
+            paper_mde.setdefault(design.models, mde)
+        if design.models not in paper_mde:
+            paper_mde[design.models] = mde_points(paper.spec(0.0, paper_spec), power=args.power, n_sims=args.sims,
+                                                  seed=args.seed, alpha=args.alpha)
+        print(f"minimum detectable bonus at {args.power:.0%} power: {_points(mde)} for this design "
+              f"({len(design.semitic)} Semitic vs {len(design.control)} control, {design.n_items} {dataset} items) "
+              f"vs {_points(paper_mde[design.models])} for the paper's 3 vs 3 design "
+              f"({', '.join(paper.semitic)} vs {', '.join(paper.control)}, {paper.n_items} belebele items), "
+              f"same models and nuisance")
+        tables.append(summary.assign(source=source, dataset=dataset, paper_design_mde=paper_mde[design.models]))
+    per_design = "" if chance_set else "; chance: 1/labels of each design's dataset, as printed per design"
+    print(f"\nstress-simulator nuisance parameters ({origin}{per_design}): {assumptions(nuisance)}")
     if args.out and tables:
         pd.concat(tables).to_csv(args.out, index=False)
     return rc
