@@ -23,8 +23,9 @@ def verdict(summary: dict) -> tuple[str, str]:
     alpha, margin = summary["alpha"], summary["margin"]
     p = summary.get("p_holm", prim.p_value)
     ref = prim.ref_logit if prim.ref_logit is not None else 0.0
-    mde = float(logit_to_points(summary["mde_logit"], ref))
-    margin_pts = float(logit_to_points(margin, ref))
+    chance = summary.get("chance", 0.25)  # 1/K of the task
+    mde = float(logit_to_points(summary["mde_logit"], ref, chance))
+    margin_pts = float(logit_to_points(margin, ref, chance))
     if p < alpha:
         kind = "advantage" if prim.estimate > 0 else "disadvantage"
         return kind, (f"A Semitic {kind}: Semitic targets gain {abs(prim.estimate_points):.1f} points "
@@ -44,7 +45,9 @@ def _sensitivity(summary: dict) -> str:
     sens = summary["sensitivity"]
     used = sens.note.split("; ")[-1]  # "k of n cells used"
     lo, hi = sens.ci_points
-    return (f"Without near-chance cells (baseline not above chance; {used}): {sens.estimate_points:+.1f} points "
+    chance = f"{100 * summary.get('chance', 0.25):.3g} %"
+    return (f"Without near-chance cells (baseline not above the {chance} chance level; {used}): "
+            f"{sens.estimate_points:+.1f} points "
             f"(CI {lo:+.1f} to {hi:+.1f}), p = {sens.p_value:.3g}.")
 
 

@@ -11,18 +11,20 @@ from __future__ import annotations
 import json
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from xlt.report import answer, browser, figures, gains, labels, statistics
-from xlt.report.collect import accuracy_table, condition_table, item_table, paired_items
+from xlt.report.collect import (DEFAULT_LABELS, DEFAULT_TASK, LEAK_COLUMNS, accuracy_table, condition_table,
+                                item_table, leak_table, paired_items)
 from xlt.report.design import Design, assumptions, power_summary
 from xlt.report.html import Section, render
 from xlt.results.store import failed
 from xlt.stats.planning import fit_nuisance
+from xlt.stats.stress import StressSpec
 
 log = logging.getLogger(__name__)
 
@@ -56,21 +58,21 @@ def _design(cells: pd.DataFrame, conds: pd.DataFrame, acc: pd.DataFrame) -> Desi
                   int(acc["n"].median()))
 
 
-def _design_section(design: Design | None, opts: Options, observed: pd.DataFrame) -> Section:
+def _design_section(design: Design | None, opts: Options, observed: pd.DataFrame, chance: float = 0.25) -> Section:
     s = Section("design", "Design: power and minimum detectable Semitic bonus (points)")
     if design is None or design.problems():
         s.missing.append("power analysis " + ("; ".join(design.problems()) if design else "needs finished conditions"))
         return s
     nuisance, how, source = None, {}, "stress-simulator defaults (no usable results)"
     if not observed.empty and observed["model"].nunique() >= 1 and observed["lang"].nunique() >= 3:
-        nuisance, how = fit_nuisance(observed)
+        nuisance, how = fit_nuisance(observed, chance, replace(StressSpec(), chance=chance))
         source = "fitted from this sweep's cells"
-    spec = design.spec(opts.bonus, nuisance)
+    spec = design.spec(opts.bonus, nuisance, chance)
     s.paragraphs.append(f"Simulated with the stress simulator (xlt.stats.stress: gains in points shrinking with "
                         f"baseline, interactions, item spread, ceiling, seeds) for this sweep's models, transfer panel "
                         f"and item count; nuisance parameters {source}: {assumptions(spec)}.")
     summary, curve = power_summary(design, bonus=opts.bonus, n_sims=opts.power_sims, alpha=opts.alpha,
-                                   nuisance=nuisance, margin=opts.margin, source=source)
+                                   nuisance=nuisance, margin=opts.margin, source=source, chance=chance)
     s.tables.update(power_summary=summary, power_curve=curve, power_nuisance=pd.DataFrame(
         [{"parameter": k, "value": str(v), "how": how.get(k) or (how.get("gain_*_points") if k in (
             "gain_weak_points", "gain_strong_points") else None) or "stress default"}
@@ -86,34 +88,86 @@ def _model_means(cells: pd.DataFrame) -> pd.DataFrame:
     return m.sort_values(["source", "regime", "mean_baseline"])
 
 
-def _findings(tests: pd.DataFrame) -> list[str]:
+def _findings(tests: pd.DataFrame, prefix: str = "") -> list[str]:
     out = []
     for _, t in tests.iterrows():
-        out.append(f"[{t['source']}/{t['regime']}] {t['test']}: estimate {t['estimate']:.3f} ({t['scale']}), "
+        out.append(f"{prefix}[{t['source']}/{t['regime']}] {t['test']}: estimate {t['estimate']:.3f} ({t['scale']}), "
                    f"CI [{t['ci_low']:.3f}, {t['ci_high']:.3f}], p = {t['p_value']:.3g}")
     return out
 
 
-def build_sections(sweep_dir: Path, opts: Options) -> tuple[list[Section], dict[str, Any]]:
-    """Every section of the report, plus context (sweep name, logger config, targets, findings)."""
-    acc, items, conds = accuracy_table(sweep_dir), item_table(sweep_dir), condition_table(sweep_dir)
+@dataclass
+class TaskReport:
+    """The sections of one evaluated task and what the cross-task comparison reads from them."""
+
+    task: str
+    chance: float
+    sections: list[Section]
+    results: list[statistics.ComparisonStats]
+    languages: pd.DataFrame  # the primary test's language table, all comparisons
+    tests: pd.DataFrame
+    targets: list[str]
+
+
+def _with_task_columns(df: pd.DataFrame) -> pd.DataFrame:
+    """Frames of older stores (or hand-built ones) get task = belebele, train_task = task, 4 labels."""
+    if df.empty:
+        return df
+    out = df
+    if "task" not in out:
+        out = out.assign(task=DEFAULT_TASK)
+    if "train_task" not in out:
+        out = out.assign(train_task=out["task"])
+    if "n_labels" not in out:
+        out = out.assign(n_labels=DEFAULT_LABELS)
+    # A source trained on another task's items is another comparison than the same source trained on
+    # this task's own: it is named "<source>:<train task>" in every table of the evaluated task.
+    cross = out["source"].notna() & (out["train_task"] != out["task"])
+    if cross.any():
+        out = out.copy()
+        out.loc[cross, "source"] = out.loc[cross, "source"].astype(str) + ":" + out.loc[cross, "train_task"].astype(str)
+    return out
+
+
+def task_chance(*frames: pd.DataFrame) -> float:
+    """1/K of a task's conditions (K = n_labels, the most common value; 4 when unknown)."""
+    for f in frames:
+        if not f.empty and "n_labels" in f and f["n_labels"].notna().any():
+            return 1.0 / float(f["n_labels"].dropna().astype(int).mode().iloc[0])
+    return 1.0 / DEFAULT_LABELS
+
+
+def _task_report(acc: pd.DataFrame, items: pd.DataFrame, conds: pd.DataFrame, opts: Options, n_failed: int,
+                 task: str) -> TaskReport:
+    """Every section for the conditions of ONE evaluated task (keys and names unprefixed)."""
+    chance = task_chance(conds, acc)
     paired = paired_items(items, conds)
     gain_rows, cells = gains.gain_table(paired, opts.alpha), gains.gain_cells(paired)
     if not cells.empty:  # flagged, not dropped: the sensitivity analysis drops them
         from xlt.stats.adjusted import near_chance
-        cells["near_chance"] = near_chance(cells["k_base"], cells["n_items"])
-    n_failed = len(failed(sweep_dir))
-    sweep = str(conds["sweep_name"].dropna().iloc[0]) if conds["sweep_name"].notna().any() else sweep_dir.name
+        cells["near_chance"] = near_chance(cells["k_base"], cells["n_items"], chance)
+        cells["chance"] = chance
     models = list(dict.fromkeys(acc["model"]))
+    k = int(round(1 / chance))
 
     overview = Section("overview", "Sweep", [
         f"{len(conds)} finished conditions ({n_failed} failed, not shown): models {', '.join(models)}; regimes "
         f"{', '.join(dict.fromkeys(acc['regime']))}; {acc['target'].nunique()} target languages, "
         f"median {int(acc['n'].median())} items each.",
+        f"Task {task}: {k} answer labels, chance {statistics.chance_text(chance)} (every chance-corrected logit, "
+        "near-chance flag and points conversion of this task uses it).",
         "Gains pair each condition with the zero_shot baseline of the same model on the same items "
         "(aligned by lang, link, question_number).", SEEDS_POLICY])
-    overview.tables["conditions"] = conds.drop(columns=["logger", "data_key"]).assign(
+    overview.tables["conditions"] = conds.drop(columns=["logger", "data_key", *LEAK_COLUMNS], errors="ignore").assign(
         source_variants=conds["source_variants"].map(" ".join), targets=conds["targets"].map(" ".join))
+    leaks = leak_table(conds)
+    if not leaks.empty:
+        overview.paragraphs.append(
+            "Cross-task conditions train on another task's items; both tasks are built on FLORES-200, so evaluated "
+            "items sharing a FLORES sentence with a training item were looked for (table leak: overlapping_items; "
+            "dropped > 0 when data.leak=drop removed them before scoring). A cross-task source is named "
+            "<source>:<train task>.")
+        overview.tables["leak"] = leaks
 
     baseline = Section("baseline", "Baseline accuracy (zero-shot), model x target language")
     bt = gains.baseline_table(acc)
@@ -146,7 +200,7 @@ def build_sections(sweep_dir: Path, opts: Options) -> tuple[list[Section], dict[
         if cells["model"].nunique() < 2:
             weak.missing.append("a weak-vs-strong comparison needs >= 2 models (have 1)")
 
-    results = statistics.all_comparisons(cells, conds, opts.margin, opts.alpha)
+    results = statistics.all_comparisons(cells, conds, opts.margin, opts.alpha, chance)
     tests = statistics.tests_frame(results)
     langs = pd.concat([r.languages for r in results if not r.languages.empty], ignore_index=True) \
         if any(not r.languages.empty for r in results) else pd.DataFrame()
@@ -155,7 +209,8 @@ def build_sections(sweep_dir: Path, opts: Options) -> tuple[list[Section], dict[
         "PRIMARY (pre-specified; role = primary): " + ESTIMAND_PRIMARY + " Holm-corrected over the sweep's "
         "source x regime comparisons (p_holm).",
         "Sensitivity (role = sensitivity): the primary test without the cells whose baseline is not above chance "
-        "(Wilson lower bound <= 25 %); their chance-corrected logits are clipped and carry no information.",
+        f"(Wilson lower bound <= {statistics.chance_text(chance)}); their chance-corrected logits are clipped and "
+        "carry no information.",
         "Secondary (role = secondary, test = unadjusted): " + ESTIMAND_UNADJUSTED,
         "paper_ols (role = reproduction) reproduces the paper's test: OLS of gain (points) on a Semitic indicator "
         "controlling for baseline over model x language cells with iid errors. Languages are shared by all models, "
@@ -196,7 +251,7 @@ def build_sections(sweep_dir: Path, opts: Options) -> tuple[list[Section], dict[
         first = results[0]
         g = cells[(cells["source"] == first.source) & (cells["regime"] == first.regime)]
         observed = statistics.transfer_cells(g, tuple(variants.get(first.source, ())))
-    design = _design_section(_design(cells, conds, acc), opts, observed)
+    design = _design_section(_design(cells, conds, acc), opts, observed, chance)
 
     lab = Section("labels", "Label bias: how each condition's answers spread over the labels", [
         "Share of predictions on each answer label, per model x regime x language (seeds pooled), beside the gold "
@@ -212,16 +267,60 @@ def build_sections(sweep_dir: Path, opts: Options) -> tuple[list[Section], dict[
     lead.html = answer.panel_html(results, cells, stat.missing, lab.tables.get("label_bias_summary"))
     transfer = cells[[t not in variants.get(src, ()) for src, t in zip(cells["source"], cells["lang"])]] \
         if not cells.empty else cells  # in-language targets are not transfer
-    central = figures.central(transfer) if not transfer.empty else None
+    central = figures.central(transfer, chance=chance) if not transfer.empty else None
     if central:
         lead.figures["answer_gain_vs_baseline"] = central
 
     sections = [lead, overview, lab, baseline, gain, family, weak, stat, rel, cot, design]
     from xlt.report import disentangle  # issue #7: only for source x target / format-only sweeps
-    sections += [disentangle.section(acc, conds, opts.alpha)] if disentangle.applies(conds) else []
+    own = conds[conds["train_task"] == conds["task"]] if "train_task" in conds else conds  # a cross-task source
+    sections += [disentangle.section(acc, conds, opts.alpha, chance)] if disentangle.applies(own) else []  # is no design
+    return TaskReport(task, chance, sections, results, langs, tests, list(dict.fromkeys(acc["target"])))
+
+
+def _prefixed(s: Section, task: str) -> Section:
+    """A task's section in a several-task report: key, title, tables and figures named after the task."""
+    s.key, s.title = f"{task}_{s.key}", f"{task}: {s.title}"
+    s.tables = {f"{task}_{n}": df for n, df in s.tables.items()}
+    s.figures = {f"{task}_{n}": png for n, png in s.figures.items()}
+    return s
+
+
+def build_sections(sweep_dir: Path, opts: Options) -> tuple[list[Section], dict[str, Any]]:
+    """Every section of the report, plus context (sweep name, logger config, targets, findings).
+
+    One evaluated task: the sections as they always were. Several: the full set per task (keys, titles,
+    table and figure names prefixed with the task, its answer panel first), then the cross-task
+    comparison of relatedness (xlt.report.tasks)."""
+    acc, items, conds = accuracy_table(sweep_dir), item_table(sweep_dir), condition_table(sweep_dir)
+    acc, items, conds = _with_task_columns(acc), _with_task_columns(items), _with_task_columns(conds)
+    n_failed = len(failed(sweep_dir))
+    sweep = str(conds["sweep_name"].dropna().iloc[0]) if conds["sweep_name"].notna().any() else sweep_dir.name
+    task_names = list(dict.fromkeys(conds["task"])) if not conds.empty else [DEFAULT_TASK]
+
+    def part(task: str) -> TaskReport:
+        if len(task_names) == 1:
+            return _task_report(acc, items, conds, opts, n_failed, task)
+        pick = lambda df: df[df["task"] == task].reset_index(drop=True) if not df.empty else df  # noqa: E731
+        return _task_report(pick(acc), pick(items), pick(conds), opts, n_failed, task)
+
+    parts = [part(t) for t in task_names]
+    several = len(parts) > 1
+    sections: list[Section] = []
+    comparisons, findings = [], []
+    for p in parts:
+        sections += [_prefixed(s, p.task) for s in p.sections] if several else p.sections
+        pre = f"{p.task}: " if several else ""
+        comparisons += [f"{pre}{r.regime} from {r.source}" for r in p.results]
+        findings += _findings(p.tests, pre)
+    if several:
+        from xlt.report import tasks
+
+        sections.append(tasks.section({p.task: p.languages for p in parts}, opts.alpha))
     logger_cfg = conds["logger"].iloc[0] if len(conds) else {}
-    context = {"sweep": sweep, "logger": logger_cfg or {}, "targets": list(dict.fromkeys(acc["target"])),
-               "comparisons": [f"{r.regime} from {r.source}" for r in results], "findings": _findings(tests)}
+    context = {"sweep": sweep, "logger": logger_cfg or {},
+               "targets": list(dict.fromkeys(t for p in parts for t in p.targets)),
+               "comparisons": comparisons, "findings": findings}
     return sections, context
 
 

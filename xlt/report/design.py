@@ -39,9 +39,13 @@ class Design:
             out.append("needs >= 1 item per language")
         return out
 
-    def spec(self, bonus_points: float = 0.0, nuisance: StressSpec | None = None) -> StressSpec:
-        """The stress spec of this design (nuisance from ``nuisance`` or the defaults)."""
+    def spec(self, bonus_points: float = 0.0, nuisance: StressSpec | None = None,
+             chance: float | None = None) -> StressSpec:
+        """The stress spec of this design (nuisance from ``nuisance`` or the defaults; ``chance`` = 1/K of
+        the task, else the nuisance's own)."""
         base = nuisance or StressSpec()
+        if chance is not None:
+            base = replace(base, chance=float(chance))
         acc = base.baseline_acc
         if acc is not None and len(acc) != len(self.models):  # fitted on other models: spread over the range
             acc = tuple(np.interp(np.linspace(0, 1, len(self.models)), np.linspace(0, 1, len(acc)), sorted(acc)))
@@ -51,13 +55,14 @@ class Design:
 
 def power_summary(design: Design, bonus: float = 10.0, n_sims: int = 400, power: float = 0.8, alpha: float = 0.05,
                   seed: int = 0, nuisance: StressSpec | None = None, margin: float = 0.25,
-                  source: str = "stress-simulator defaults") -> tuple[pd.DataFrame, pd.DataFrame]:
+                  source: str = "stress-simulator defaults", chance: float | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(summary, curve): operating characteristics at ``bonus`` POINTS, the minimum detectable bonus
-    in points and whether TOST equivalence is feasible; power over :data:`BONUS_GRID`. Raises
+    in points and whether TOST equivalence is feasible; power over :data:`BONUS_GRID` (``chance``: 1/K of
+    the task, simulated as the floor of every item's accuracy). Raises
     ValueError if :meth:`Design.problems` is not empty."""
     if design.problems():
         raise ValueError("; ".join(design.problems()))
-    spec = design.spec(bonus, nuisance)
+    spec = design.spec(bonus, nuisance, chance)
     oc = operating_characteristics(spec, n_sims=n_sims, seed=seed, alpha=alpha, margin=margin)
     mde = mde_points(spec, power=power, n_sims=n_sims, seed=seed, alpha=alpha)
     mcse = float(np.sqrt(alpha * (1 - alpha) / n_sims))

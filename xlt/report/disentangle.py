@@ -36,7 +36,7 @@ from xlt.languages import LANGUAGES  # noqa: E402
 from xlt.report.html import Section  # noqa: E402
 
 BASE, FT, FMT = "zero_shot", "finetune", "finetune_format"
-CHANCE = 0.25
+CHANCE = 0.25  # default: Belebele's 4 options; a task with K labels passes 1/K
 # (row label, column of the pair table, disentangle predictor, what one unit means)
 PREDICTORS = (("genus", "related_genus", "related", "related - unrelated pairs (same genus, WALS)"),
               ("family", "related_family", "related", "related - unrelated pairs (same family)"),
@@ -172,7 +172,8 @@ def _identified(ft: pd.DataFrame, predictor: str) -> bool:
     return bool(r_full > r_fe and len(p) > r_full)
 
 
-def _format_effect(a: pd.DataFrame, pairs: pd.DataFrame, variants: dict[str, tuple[str, ...]], alpha: float):
+def _format_effect(a: pd.DataFrame, pairs: pd.DataFrame, variants: dict[str, tuple[str, ...]], alpha: float,
+                   chance: float = CHANCE):
     """Format effect exactly as :func:`xlt.stats.disentangle` defines it (None if < 2 targets have both regimes).
 
     Computed here rather than by calling disentangle(), which always fits the relatedness half as well
@@ -184,7 +185,7 @@ def _format_effect(a: pd.DataFrame, pairs: pd.DataFrame, variants: dict[str, tup
     from xlt.stats import EffectEstimate, matrix_cells
 
     frame = _stats_frame(a, pairs.assign(none=np.nan), variants, "none", "related")  # no finetune rows
-    cells = matrix_cells(frame[frame["regime"] != FT], CHANCE)
+    cells = matrix_cells(frame[frame["regime"] != FT], chance)
     wide = cells.pivot_table(index=["model", "target"], columns="regime", values="logit")
     per_target = (wide[FMT] - wide[BASE]).dropna().groupby("target").mean()
     n = len(per_target)
@@ -197,22 +198,24 @@ def _format_effect(a: pd.DataFrame, pairs: pd.DataFrame, variants: dict[str, tup
                           "t-interval over target languages"), n
 
 
-def _points(logit: float, effect: float) -> float:
+def _points(logit: float, effect: float, chance: float = CHANCE) -> float:
     """An effect on the chance-corrected logit scale, in accuracy points at a reference logit."""
-    acc = lambda x: CHANCE + (1 - CHANCE) * expit(x)  # noqa: E731
+    acc = lambda x: chance + (1 - chance) * expit(x)  # noqa: E731
     return float(100 * (acc(logit + effect) - acc(logit)))
 
 
-def _row(name: str, contrast: str, est, ref_logit: float, n_pairs: int) -> dict[str, object]:
+def _row(name: str, contrast: str, est, ref_logit: float, n_pairs: int, chance: float = CHANCE) -> dict[str, object]:
     return {"effect": name, "contrast": contrast, "estimate": est.estimate, "ci_low": est.ci[0],
             "ci_high": est.ci[1], "se": est.se, "p_value": est.p_value, "df": est.df, "n_targets": est.n_clusters,
-            "n_pairs": n_pairs, "points_at_ref": _points(ref_logit, est.estimate),
-            "points_ci_low": _points(ref_logit, est.ci[0]), "points_ci_high": _points(ref_logit, est.ci[1]),
+            "n_pairs": n_pairs, "points_at_ref": _points(ref_logit, est.estimate, chance),
+            "points_ci_low": _points(ref_logit, est.ci[0], chance),
+            "points_ci_high": _points(ref_logit, est.ci[1], chance),
             "scale": "chance-corrected logit", "method": est.method}
 
 
-def estimate(acc: pd.DataFrame, conds: pd.DataFrame, alpha: float = 0.05) -> Disentangled:
-    """The gain matrix and the format / relatedness effects (with 1 - alpha intervals) of a sweep."""
+def estimate(acc: pd.DataFrame, conds: pd.DataFrame, alpha: float = 0.05, chance: float = CHANCE) -> Disentangled:
+    """The gain matrix and the format / relatedness effects (with 1 - alpha intervals) of a sweep
+    (``chance`` = 1/K of the evaluated task)."""
     from xlt.stats import chance_logit, disentangle
 
     a, variants, missing = _counts(acc, conds)
@@ -231,17 +234,18 @@ def estimate(acc: pd.DataFrame, conds: pd.DataFrame, alpha: float = 0.05) -> Dis
         missing.append("relatedness and format effects need trained conditions with a zero_shot baseline")
         return Disentangled(pd.DataFrame(), pairs, matrix, missing)
 
-    base_logit = float(np.mean(chance_logit(a.loc[a["regime"] == BASE, "n_correct"], a.loc[a["regime"] == BASE, "n"])))
+    base_logit = float(np.mean(chance_logit(a.loc[a["regime"] == BASE, "n_correct"], a.loc[a["regime"] == BASE, "n"],
+                                               chance)))
     if not (a["regime"] == FMT).any():
         missing.append("format effect: needs the finetune_format regime (regime=zero_shot,finetune,finetune_format)")
     else:
-        fmt_est, n_fmt = _format_effect(a, pairs, variants, alpha)
+        fmt_est, n_fmt = _format_effect(a, pairs, variants, alpha, chance)
         if fmt_est is not None and not fmt_est.se > 1e-9:
             missing.append("format effect: degenerate (the format-only gain is identical on every target)")
         elif fmt_est is None:
             missing.append(f"format effect: needs >= 2 targets with format-only and zero_shot results (have {n_fmt})")
         else:
-            rows.append(_row("format", "finetune_format - zero_shot", fmt_est, base_logit, 0))
+            rows.append(_row("format", "finetune_format - zero_shot", fmt_est, base_logit, 0, chance))
     fmt_logit = base_logit + (rows[0]["estimate"] if rows else 0.0)
     if not (a["regime"] == FT).any():
         missing.append("relatedness: needs the finetune regime from >= 2 sources")
@@ -256,12 +260,12 @@ def estimate(acc: pd.DataFrame, conds: pd.DataFrame, alpha: float = 0.05) -> Dis
             missing.append(f"relatedness by {name}: {why}")
             continue
         try:
-            res = disentangle(f, predictor, alpha)
+            res = disentangle(f, predictor, alpha, chance)
         except ValueError as err:  # e.g. every gain identical (a model that never moved)
             missing.append(f"relatedness by {name}: {err}")
             continue
         rows.append(_row(f"relatedness ({name})", contrast, res.relatedness_effect, fmt_logit,
-                         len(ft.drop_duplicates(["source", "target"]))))
+                         len(ft.drop_duplicates(["source", "target"])), chance))
     effects = pd.DataFrame(rows)
     return Disentangled(effects, pairs, matrix, missing, _answer(effects, pairs, alpha))
 
@@ -322,7 +326,7 @@ def heatmap(matrix: pd.DataFrame, pairs: pd.DataFrame) -> bytes | None:
     return buf.getvalue()
 
 
-def section(acc: pd.DataFrame, conds: pd.DataFrame, alpha: float = 0.05) -> Section:
+def section(acc: pd.DataFrame, conds: pd.DataFrame, alpha: float = 0.05, chance: float = CHANCE) -> Section:
     """The report section: effects with intervals, the answer, the matrix, per-pair gains, the heatmap."""
     s = Section("disentangle", "Source x target: relatedness vs format", [
         "Rows are fine-tuning sources, columns target languages; cells are accuracy gains over the same model's "
@@ -336,7 +340,7 @@ def section(acc: pd.DataFrame, conds: pd.DataFrame, alpha: float = 0.05) -> Sect
         "per unit of URIEL similarity. In-language pairs (target among the source's variants) never enter an "
         "estimate. points_at_ref translates an effect into points at the mean baseline (format) or at the "
         "mean format-only level (relatedness). Estimation: xlt.stats.disentangle."])
-    d = estimate(acc, conds, alpha)
+    d = estimate(acc, conds, alpha, chance)
     s.missing += d.missing
     if d.answer:
         s.paragraphs.append("Answer: " + d.answer)

@@ -134,7 +134,7 @@ def power_curve(curve: pd.DataFrame, alpha: float = 0.05) -> bytes | None:
     return _png(fig)
 
 
-def central(cells: pd.DataFrame, max_panels: int = 3) -> bytes | None:
+def central(cells: pd.DataFrame, max_panels: int = 3, chance: float = 0.25) -> bytes | None:
     """The paper's central picture: gain against baseline per model (one colour each, cells joined
     in baseline order), Semitic targets filled triangles, controls open circles; chance dotted."""
     trained = cells[cells["source"] != "-"] if not cells.empty else cells
@@ -156,7 +156,7 @@ def central(cells: pd.DataFrame, max_panels: int = 3) -> bytes | None:
             ax.scatter(100 * ctl["acc_base"], ctl["gain_points"], marker="o", s=40, facecolor="white",
                        edgecolor=colors[model], linewidth=1.4, zorder=3, label=model)
         ax.axhline(0, color="grey", lw=0.8)
-        ax.axvline(25, color="grey", lw=0.8, ls=":")
+        ax.axvline(100 * chance, color="grey", lw=0.8, ls=":")
         ax.set(xlabel="baseline accuracy (%)", ylabel="gain (points)", title=_title(source, regime))
     h = [plt.Line2D([], [], marker="^", ls="", color="grey", markeredgecolor="black", label="Semitic target"),
          plt.Line2D([], [], marker="o", ls="", markerfacecolor="white", markeredgecolor="grey", label="control target")]

@@ -20,8 +20,8 @@ table{border-collapse:collapse;font-size:.8em;margin:.6em 0} th,td{border:1px so
 th{background:#f3f3f3} .tablewrap{overflow-x:auto} p.missing{color:#8a4b00;background:#fff6e5;padding:.4em}
 figure{margin:1em 0} img{max-width:100%} .label{font-weight:bold} .note{color:#555;font-size:.9em}
 body{max-width:1360px;margin:.8em auto} h1{margin:.2em 0}
-#answer{border:2px solid #444;border-radius:8px;padding:.4em 1em;margin:.5em 0;background:#fcfcfc}
-#answer h2{margin-top:.2em;border:0} .answer-grid{display:flex;gap:1em;align-items:flex-start}
+#answer,.answer-panel{border:2px solid #444;border-radius:8px;padding:.4em 1em;margin:.5em 0;background:#fcfcfc}
+#answer h2,.answer-panel h2{margin-top:.2em;border:0} .answer-grid{display:flex;gap:1em;align-items:flex-start}
 .answer-text{flex:1 1 45%;font-size:.95em} .answer-fig{flex:1 1 55%;margin:0} .answer-fig img{max-height:430px}
 .verdict{border-left:6px solid #999;padding:.1em .8em;margin:.5em 0;background:#f6f6f6}
 .verdict-advantage{border-color:#c0392b} .verdict-disadvantage{border-color:#2c7fb8}
@@ -84,15 +84,20 @@ def figure_html(name: str, png: bytes) -> str:
 def _answer(s: Section) -> list[str]:
     figs = "".join(figure_html(n, png).replace("<figure ", '<figure class="answer-fig" ', 1)
                    for n, png in s.figures.items())
-    return [f'<section id="{html.escape(s.key)}"><h2>{html.escape(s.title)}</h2>',
+    return [f'<section id="{html.escape(s.key)}" class="answer-panel"><h2>{html.escape(s.title)}</h2>',
             f'<div class="answer-grid"><div class="answer-text">{s.html}</div>{figs}</div>',
             *[f'<p class="missing">Not estimated: {html.escape(m)}</p>' for m in s.missing], "</section>"]
 
 
+def is_answer(s: Section) -> bool:
+    """The lead panel: ``answer``, or ``<task>_answer`` in a report over several tasks (one per task)."""
+    return s.key == "answer" or s.key.endswith("_answer")
+
+
 def render(title: str, sections: list[Section], subtitle: str = "") -> str:
-    """The whole page; a section keyed ``answer`` is the lead panel, above the contents."""
-    lead = [s for s in sections if s.key == "answer"]
-    rest = [s for s in sections if s.key != "answer"]
+    """The whole page; sections keyed ``answer`` (or ``<task>_answer``) are the lead panels, above the contents."""
+    lead = [s for s in sections if is_answer(s)]
+    rest = [s for s in sections if not is_answer(s)]
     toc = "".join(f'<li><a href="#{s.key}">{html.escape(s.title)}</a></li>' for s in rest)
     parts = [f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>",
              f"<style>{CSS}</style></head><body><h1>{html.escape(title)}</h1>"]

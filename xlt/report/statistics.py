@@ -57,9 +57,15 @@ def transfer_cells(cells: pd.DataFrame, source_variants: tuple[str, ...]) -> pd.
     return c[["model", "lang", "semitic", "k_base", "k_ft", "n_items", "family", "genus"]].reset_index(drop=True)
 
 
+def chance_text(chance: float) -> str:
+    """A chance level as the report writes it (25 %, 14.3 %)."""
+    return f"{100 * chance:.3g} %"
+
+
 def compare(cells: pd.DataFrame, source: str, regime: str, source_variants: tuple[str, ...],
-            margin: float = 0.25, alpha: float = 0.05) -> ComparisonStats:
-    """Every Semitic-advantage statistic for one (source, regime) comparison."""
+            margin: float = 0.25, alpha: float = 0.05, chance: float = 0.25) -> ComparisonStats:
+    """Every Semitic-advantage statistic for one (source, regime) comparison; ``chance`` = 1/K of the
+    task (0.25 for Belebele's 4 options) for every chance-corrected logit."""
     out = ComparisonStats(source, regime)
     c = transfer_cells(cells, source_variants)
     langs = c.groupby("lang")["semitic"].first()
@@ -68,7 +74,7 @@ def compare(cells: pd.DataFrame, source: str, regime: str, source_variants: tupl
         out.missing.append(f"Semitic-advantage tests need >= {MIN_PER_GROUP} Semitic and >= {MIN_PER_GROUP} "
                            f"control transfer languages (have {n_sem} and {n_ctl})")
         return out
-    lt = language_table(c)
+    lt = language_table(c, chance)
     lt = lt.merge(c.groupby("lang")[["family", "genus"]].first().reset_index(), on="lang")
     rel = relatedness_map(source_variants, lt["lang"])
     lt["relatedness"] = lt["lang"].map(rel)
@@ -88,7 +94,7 @@ def compare(cells: pd.DataFrame, source: str, regime: str, source_variants: tupl
     if len(lt) < 4:
         out.missing.append(f"the baseline-adjusted primary test needs >= 4 transfer languages (have {len(lt)})")
         return out
-    primary = primary_test(c, alpha=alpha)
+    primary = primary_test(c, alpha=alpha, chance=chance)
     if _degenerate(primary):
         out.missing.append("the language-level gains do not vary (e.g. every cell at or below chance): "
                            "no primary test, TOST or relatedness regression")
@@ -98,17 +104,17 @@ def compare(cells: pd.DataFrame, source: str, regime: str, source_variants: tupl
                           "logit", role="primary", estimand=ESTIMAND_PRIMARY))
     sens_ok = None
     try:
-        sens = primary_test(c, alpha=alpha, exclude_near_chance=True)
+        sens = primary_test(c, alpha=alpha, chance=chance, exclude_near_chance=True)
         if not _degenerate(sens):
             sens_ok = sens
             out.tests.append(_row(source, regime, "sensitivity", "sensitivity: the primary test without cells whose "
-                                  "baseline is not above chance (Wilson lower bound <= 25 %)", sens, "logit",
+                                  f"baseline is not above chance (Wilson lower bound <= {chance_text(chance)})", sens, "logit",
                                   role="sensitivity", note=sens.note))
         else:
             out.missing.append("sensitivity analysis without near-chance cells: degenerate fit")
     except ValueError as err:
         out.missing.append(f"sensitivity analysis without near-chance cells: {err}")
-    un = primary_test(c, alpha=alpha, adjust_baseline=False)
+    un = primary_test(c, alpha=alpha, chance=chance, adjust_baseline=False)
     if not _degenerate(un):
         out.tests.append(_row(source, regime, "unadjusted", "secondary: unadjusted contrast (does not control for "
                               "baseline)", un, "logit", role="secondary", estimand=ESTIMAND_UNADJUSTED))
@@ -124,7 +130,7 @@ def compare(cells: pd.DataFrame, source: str, regime: str, source_variants: tupl
                       "equivalent": bool(tost.equivalent), "ci_level": 1 - 2 * alpha,
                       "se_needed": feas.se_needed, "feasible": feas.feasible})
     out.summary = {"primary": primary, "sensitivity": sens_ok, "tost": tost, "feasibility": feas, "margin": margin,
-                   "alpha": alpha,
+                   "alpha": alpha, "chance": chance,
                    "mde_logit": mde_logit(primary.se, primary.df, alpha), "n_models": n_models}
     known = lt.dropna(subset=["relatedness"])
     if len(known) >= 4 and known["relatedness"].std() > 0:
@@ -141,7 +147,7 @@ def compare(cells: pd.DataFrame, source: str, regime: str, source_variants: tupl
 
 
 def all_comparisons(cells: pd.DataFrame, conditions: pd.DataFrame, margin: float = 0.25,
-                    alpha: float = 0.05) -> list[ComparisonStats]:
+                    alpha: float = 0.05, chance: float = 0.25) -> list[ComparisonStats]:
     """One :class:`ComparisonStats` per fine-tuning source × trained regime in the sweep."""
     if cells.empty:
         return []
@@ -150,7 +156,7 @@ def all_comparisons(cells: pd.DataFrame, conditions: pd.DataFrame, margin: float
     out = []
     for (source, regime), g in trained.groupby(["source", "regime"], sort=False):
         try:
-            out.append(compare(g, source, regime, tuple(variants.get(source, ())), margin, alpha))
+            out.append(compare(g, source, regime, tuple(variants.get(source, ())), margin, alpha, chance))
         except (ValueError, ZeroDivisionError, FloatingPointError) as err:  # degenerate data: say so
             out.append(ComparisonStats(source, regime, missing=[f"tests could not be estimated: {err}"]))
     apply_holm(out, alpha)
