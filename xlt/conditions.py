@@ -19,7 +19,7 @@ from xlt.errors import ConfigError
 
 # Config nodes that define what a condition computes. Everything else (trainer, strategy, logger,
 # cluster, launcher, paths, force) changes how or where it runs, not its results.
-IDENTITY_KEYS = ("model", "lang", "regime", "targets", "data", "seed")
+IDENTITY_KEYS = ("task", "model", "lang", "regime", "targets", "data", "seed")
 # Inside `model`, these describe resources, bookkeeping or where the weights sit, not the model: what
 # was loaded enters as `model.checkpoint` (a fingerprint of the weights, xlt.models.checkpoint).
 MODEL_NON_IDENTITY = ("resources", "strategy", "weights_note", "local_path", "revision", "gguf")
@@ -42,6 +42,7 @@ def identity_payload(cfg: DictConfig) -> dict[str, Any]:
         if key not in cfg:
             raise ConfigError(f"config has no {key!r} node; is this the xlt root config?")
         payload[key] = _plain(cfg[key])
+    payload["train_task"] = _plain(cfg.get("train_task"))  # None: the task itself
     payload["model"] = {k: v for k, v in payload["model"].items() if k not in MODEL_NON_IDENTITY}
     payload["model"]["checkpoint"] = checkpoint_fingerprint(cfg.model)
     # How scoring is batched changes speed, not results (exactness is tested to 1e-4).
@@ -51,11 +52,12 @@ def identity_payload(cfg: DictConfig) -> dict[str, Any]:
     if not payload["regime"].get("train", False):
         # Without training, results depend on neither the source language nor the seed (scoring and
         # greedy CoT are deterministic): one baseline serves every source and seed of a sweep.
-        del payload["lang"], payload["seed"]
+        del payload["lang"], payload["seed"], payload["train_task"]
+        payload["task"] = {k: v for k, v in payload["task"].items() if k not in ("train_from", "train_split")}
         payload["regime"] = {k: v for k, v in payload["regime"].items() if k not in TRAINING_KEYS}
         if not payload["regime"].get("cot", False):
             payload["regime"].pop("cot_max_new_tokens", None)
-        payload["data"] = {k: v for k, v in payload["data"].items() if k not in ("n_train",)}
+        payload["data"] = {k: v for k, v in payload["data"].items() if k not in ("n_train", "leak")}
     return payload
 
 
@@ -68,12 +70,16 @@ def checkpoint_fingerprint(model_cfg: DictConfig) -> str:
 
 def condition_id(cfg: DictConfig) -> str:
     """Readable, deterministic id: ``<model>-<lang>-<regime>-s<seed>-<hash8>`` for trained regimes,
-    ``<model>-<regime>-<hash8>`` for regimes without training (shared by every source and seed)."""
+    ``<model>-<regime>-<hash8>`` for regimes without training (shared by every source and seed); a task
+    other than Belebele and a cross-task training source are named after the model."""
     payload = identity_payload(cfg)
     digest = hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:8]
+    task = "" if cfg.task.name == "belebele" else f"{cfg.task.name}-"
+    if payload.get("train_task"):
+        task += f"from_{payload['train_task']['name']}-"
     if "seed" not in payload:
-        return f"{cfg.model.name}-{cfg.regime.name}-{digest}"
-    return f"{cfg.model.name}-{cfg.lang.name}-{cfg.regime.name}-s{cfg.seed}-{digest}"
+        return f"{cfg.model.name}-{task}{cfg.regime.name}-{digest}"
+    return f"{cfg.model.name}-{task}{cfg.lang.name}-{cfg.regime.name}-s{cfg.seed}-{digest}"
 
 
 def _resolver_condition_id(*, _root_: DictConfig) -> str:
@@ -114,6 +120,8 @@ class Condition:
     format_only: bool
     targets: tuple[str, ...]
     seed: int
+    task: str = "belebele"
+    train_task: str = "belebele"   # the task training items come from (the evaluated one unless set)
 
     @classmethod
     def from_cfg(cls, cfg: DictConfig) -> "Condition":
@@ -132,12 +140,15 @@ class Condition:
             format_only=bool(cfg.regime.get("format_only", False)),
             targets=tuple(resolve_targets(cfg.targets)),
             seed=int(cfg.seed),
+            task=str(cfg.task.name),
+            train_task=str((cfg.get("train_task") or cfg.task).name),
         )
 
     def tags(self) -> dict[str, str | int | None]:
         """Identity fields for logs, W&B and the store (source/seed are None when they cannot matter)."""
-        return {"model": self.model, "source": self.source if self.trains else None,
-                "regime": self.regime, "seed": self.seed if self.trains else None}
+        return {"task": self.task, "model": self.model, "source": self.source if self.trains else None,
+                "regime": self.regime, "seed": self.seed if self.trains else None,
+                "train_task": self.train_task if self.trains else None}
 
 
 CONF_DIR = Path(__file__).resolve().parents[1] / "conf"
@@ -178,13 +189,20 @@ def validate(cfg: DictConfig) -> None:
     if not targets:
         raise ConfigError("targets is empty; choose a panel (e.g. targets=paper) or codes (targets=[heb_Hebr])")
     data = cfg.data
+    from xlt.data.prompts import get_format
+    from xlt.data.tasks import LEAK_MODES, SUBSETS, tasks_of
+
+    task, _ = tasks_of(cfg)
     for key, value, valid in (
         ("data.prompt", data.prompt, PROMPTS),
         ("data.split", data.split, SPLITS),
         ("data.source", data.source, SOURCES),
+        ("data.subset", data.subset, SUBSETS),
+        ("data.leak", data.leak, LEAK_MODES),
     ):
         if value not in valid:
             raise ConfigError(f"unknown {key} {value!r}; valid choices: {', '.join(valid)}")
+    get_format(data.prompt, task.n_labels)
     try:
         from xlt.scoring.scorer import reuse_mode
 

@@ -22,13 +22,18 @@ def test_adapter_reload_gives_the_same_logits(learn_cfg, tmp_path):
     trained = finetune(cfg, None, tok, items, fmt, labels, tmp_path, max_steps=3)
     batch = collate(build_examples(tok, items, fmt, labels), tok.pad_token_id)
     reloaded = PeftModel.from_pretrained(load_model(cfg.model), tmp_path / "adapter").eval()
+    merged = PeftModel.from_pretrained(load_model(cfg.model), tmp_path / "adapter").merge_and_unload().eval()
     fresh = load_model(cfg.model)
     with torch.no_grad():
         ids, mask = batch["input_ids"], batch["attention_mask"]
         a = trained(input_ids=ids, attention_mask=mask).logits
         b = reloaded(input_ids=ids, attention_mask=mask).logits
+        m = merged(input_ids=ids, attention_mask=mask).logits
         base = fresh(input_ids=ids, attention_mask=mask).logits
     assert torch.allclose(a, b, atol=1e-5), (a - b).abs().max()
+    # evaluation scores the merged model (xlt.pipeline.train_or_reuse): the same logits
+    assert not any("lora" in n for n, _ in merged.named_parameters())
+    assert torch.allclose(b, m, atol=1e-4), (b - m).abs().max()
     assert (a - base).abs().max() > 1e-3  # the adapter changed something
 
 

@@ -45,9 +45,9 @@ def available_languages(data_cfg: DictConfig) -> list[str]:
         return list(FIXTURE_LANGUAGES)
     if data_cfg.source == "local":
         return sorted(p.stem for p in Path(data_cfg.dir).glob("*.jsonl"))
-    from xlt.languages import LANGUAGES
+    from xlt.languages import codes_in
 
-    return list(LANGUAGES)
+    return list(codes_in("belebele"))
 
 
 def check_available(data_cfg: DictConfig, codes: Iterable[str]) -> None:

@@ -54,15 +54,42 @@ def _passages(keys: list[tuple[str, int]]) -> dict[str, list[tuple[str, int]]]:
     return out
 
 
+def stratified_sample(keys: list[tuple[str, int]], gold: dict[tuple[str, int], int], n: int,
+                      rng: random.Random) -> list[tuple[str, int]]:
+    """``n`` keys with each gold label represented in proportion to its share of ``keys``
+    (largest-remainder allocation; ties broken at random), drawn at random within each label."""
+    by_label: dict[int, list[tuple[str, int]]] = {}
+    for key in keys:
+        by_label.setdefault(gold[key], []).append(key)
+    labels = sorted(by_label)
+    quota = {lab: n * len(by_label[lab]) / len(keys) for lab in labels}
+    take = {lab: int(quota[lab]) for lab in labels}
+    order = sorted(labels, key=lambda lab: (-(quota[lab] - take[lab]), rng.random()))
+    for lab in order[: n - sum(take.values())]:
+        take[lab] += 1
+    return sorted(k for lab in labels for k in rng.sample(by_label[lab], take[lab]))
+
+
 def choose_eval_keys(keys: list[tuple[str, int]], kind: str, n_eval: int, split_seed: int,
-                     n_folds: int = 5, fold: int = 0) -> list[tuple[str, int]]:
-    """Pick held-out keys: by item (paper), by whole passages (passage), or one passage fold (kfold)."""
+                     n_folds: int = 5, fold: int = 0, subset: str = "random",
+                     gold: dict[tuple[str, int], int] | None = None) -> list[tuple[str, int]]:
+    """Pick held-out keys: by item (paper), by whole passages (passage), or one passage fold (kfold).
+
+    ``subset="stratified"`` (items only: split=paper, or a task with one item per passage) keeps each
+    gold label's share; ``"random"`` draws uniformly. Never the first n rows (SIB-200's test files are
+    sorted by category)."""
     rng = random.Random(split_seed)
-    if kind == "paper":
-        if n_eval > len(keys):
-            raise ConfigError(f"data.n_eval={n_eval} but only {len(keys)} parallel items exist")
-        return sorted(rng.sample(keys, n_eval))
     passages = _passages(keys)
+    one_per_passage = all(len(v) == 1 for v in passages.values())
+    if n_eval > len(keys):
+        raise ConfigError(f"data.n_eval={n_eval} but only {len(keys)} parallel items exist")
+    if subset == "stratified":
+        if kind == "kfold" or (kind == "passage" and not one_per_passage):
+            raise ConfigError("data.subset=stratified draws items, not passages: use data.split=paper "
+                              "(or a task with one item per passage, e.g. task=sib200)")
+        return stratified_sample(keys, gold or {}, n_eval, rng)
+    if kind == "paper" or (kind == "passage" and one_per_passage):
+        return sorted(rng.sample(keys, n_eval))
     links = sorted(passages)
     rng.shuffle(links)
     if kind == "kfold":
@@ -88,25 +115,30 @@ def choose_eval_keys(keys: list[tuple[str, int]], kind: str, n_eval: int, split_
 
 def make_split(data: dict[str, list[Item]], sources: list[str], targets: list[str], kind: str,
                n_eval: int, split_seed: int = 0, n_train: int | None = None,
-               n_folds: int = 5, fold: int = 0) -> Split:
+               n_folds: int = 5, fold: int = 0, subset: str = "random",
+               train_pool: dict[str, list[Item]] | None = None) -> Split:
     """Build a leak-free split.
 
     Held-out keys are drawn from the items parallel across the *target* languages only, so a
     baseline and every fine-tuned condition (any source) score the same items; training uses
     every source-variant item whose key (paper) or passage (passage, kfold) is not held out, in any
     language. ``n_train`` caps training items per source variant (deterministically).
+    ``train_pool`` (a task's own training split, or another task's items) replaces the held-in items:
+    training then draws from it, and items whose key is held out are still excluded.
     """
-    involved = {code: data[code] for code in dict.fromkeys([*sources, *targets])}
+    involved = {code: data[code] for code in dict.fromkeys([*sources, *targets]) if code in data}
     check_parallel(involved)
+    gold = {it.key: it.answer for t in targets for it in data[t]}
     eval_keys = choose_eval_keys(common_keys({t: data[t] for t in targets}), kind, n_eval, split_seed,
-                                 n_folds, fold)
+                                 n_folds, fold, subset, gold)
     held_keys = set(eval_keys)
     held_links = {k[0] for k in eval_keys}
     by_key = {code: {it.key: it for it in items} for code, items in involved.items()}
     evals = {t: [by_key[t][k] for k in eval_keys] for t in targets}
     train: list[Item] = []
     for src in sources:
-        pool = [it for it in sorted(data[src], key=lambda it: it.key)
+        items = (train_pool or data)[src]
+        pool = [it for it in sorted(items, key=lambda it: it.key)
                 if it.key not in held_keys and (kind == "paper" or it.link not in held_links)]
         if n_train is not None:
             if n_train > len(pool):

@@ -41,7 +41,7 @@ def plan_jobs(config_loader, master: DictConfig, jobs: Sequence[Sequence[str]],
               first_index: int = 0) -> list[PlannedJob]:
     """Compose each job's config and validate it; collect every problem, then raise once."""
     from xlt.conditions import Condition
-    from xlt.data.belebele import check_available
+    from xlt.data.tasks import check_needed, tasks_of
     from xlt.models.checkpoint import check_loadable
     from xlt.tracking.wandb_run import run_fields
 
@@ -54,7 +54,7 @@ def plan_jobs(config_loader, master: DictConfig, jobs: Sequence[Sequence[str]],
             cond = Condition.from_cfg(cfg)
             if not cfg.get("dry_run", False):  # a dry run lists a design; its weights may come later
                 check_loadable(cfg.model)
-            check_available(cfg.data, [*cond.source_variants, *cond.targets] if cond.trains else cond.targets)
+            check_needed(*tasks_of(cfg), cfg.data, list(cond.source_variants), list(cond.targets), cond.trains)
             if cfg.logger.name == "wandb":
                 run_fields(cfg, cond)
             run_dir = Path(cfg.hydra.sweep.dir) / str(cfg.hydra.sweep.subdir)

@@ -50,7 +50,7 @@ def run_fields(cfg: DictConfig, cond) -> dict[str, Any]:
     genera = sorted({"Semitic" if lang.semitic else "non-Semitic" for lang in langs})
     # Baselines (no training) serve every source and seed: tagging them with one source would lie.
     source = cond.source if cond.trains else "-"
-    tags = [f"model:{cond.model}", f"source:{source}", f"regime:{cond.regime}",
+    tags = [f"task:{cond.task}", f"model:{cond.model}", f"source:{source}", f"regime:{cond.regime}",
             *(f"genus:{g}" for g in genera), *(f"family:{f}" for f in families)]
     fields = {"group": str(cfg.sweep_name), "job_type": cond.regime, "name": cond.id, "tags": tags}
     if len(fields["group"]) > MAX_GROUP:
