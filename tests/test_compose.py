@@ -99,3 +99,18 @@ def test_strategy_preset_follows_the_model(compose):
     assert cfg.strategy.name == "auto"
     with pytest.raises(ConfigError, match="deepspeed_zero2"):
         Condition.from_cfg(compose(["model=tiny", "strategy=preset", "model.strategy=zero9"]))
+
+
+def test_cot_subset_enters_only_the_cot_identity_and_pairs_items(compose):
+    from xlt.conditions import condition_id
+    from xlt.data.items import Item
+    from xlt.pipeline import cot_subset
+
+    assert condition_id(compose(["regime=cot"])) != condition_id(compose(["regime=cot", "regime.cot_max_items=3"]))
+    assert condition_id(compose(["regime=zero_shot"])) == condition_id(compose(["regime=zero_shot",
+                                                                              "regime.cot_max_items=3"]))
+    evals = {lang: [Item(lang, f"l{i}", 1, "p", "q", ("a", "b"), 1) for i in range(10)] for lang in ("x", "y")}
+    sub = cot_subset(evals, 3, seed=0)
+    assert [len(v) for v in sub.values()] == [3, 3]
+    assert [it.key for it in sub["x"]] == [it.key for it in sub["y"]] != [it.key for it in evals["x"][:3]]
+    assert cot_subset(evals, None, 0) is evals

@@ -55,9 +55,10 @@ def identity_payload(cfg: DictConfig) -> dict[str, Any]:
         del payload["lang"], payload["seed"], payload["train_task"]
         payload["task"] = {k: v for k, v in payload["task"].items() if k not in ("train_from", "train_split")}
         payload["regime"] = {k: v for k, v in payload["regime"].items() if k not in TRAINING_KEYS}
-        if not payload["regime"].get("cot", False):
-            payload["regime"].pop("cot_max_new_tokens", None)
         payload["data"] = {k: v for k, v in payload["data"].items() if k not in ("n_train", "leak")}
+    if not payload["regime"].get("cot", False):
+        payload["regime"].pop("cot_max_new_tokens", None)
+        payload["regime"].pop("cot_max_items", None)
     return payload
 
 
@@ -224,6 +225,9 @@ def validate(cfg: DictConfig) -> None:
         raise ConfigError(f"model {cfg.model.name!r} names no weights; set model.hub_id=ORG/NAME "
                           "or model.local_path=DIR (config.json + *.safetensors)")
     strategy_preset(cfg)
+    n_cot = cfg.regime.get("cot_max_items")
+    if n_cot is not None and int(n_cot) < 1:
+        raise ConfigError(f"regime.cot_max_items must be >= 1 or null (all held-out items), got {n_cot}")
     if cfg.regime.train:
         for key in ("lr", "epochs", "batch_size"):
             if float(cfg.regime[key]) <= 0:

@@ -51,6 +51,18 @@ def train_passages(split_train: list, seed: int, format_only: bool) -> list[str]
     return swapped_passages(split_train, seed)
 
 
+def cot_subset(evals: dict[str, list], n: int | None, seed: int) -> dict[str, list]:
+    """CoT generation costs ~100x a label score: ``regime.cot_max_items`` scores a seeded subset of the
+    held-out items — the same items in every target, so CoT still pairs with the baseline item by item."""
+    import random
+
+    keys = sorted({it.key for items in evals.values() for it in items})
+    if n is None or n >= len(keys):
+        return evals
+    chosen = set(random.Random(seed).sample(keys, int(n)))
+    return {lang: [it for it in items if it.key in chosen] for lang, items in evals.items()}
+
+
 def check_same_checkpoint(store: ConditionStore, fingerprint: str, cond_id: str) -> None:
     """Refuse to continue or reuse a condition whose recorded checkpoint is not the one on disk now
     (weights replaced under a queued or finished condition): results are never mixed across weights."""
@@ -118,7 +130,9 @@ def run_condition(cfg: DictConfig, run_dir: Path, choices: dict[str, str] | None
             model = train_or_reuse(cfg, model, tok, split.train, train_fmt, train_labels, run_dir, tracker, cond)
         if not is_rank_zero():
             return {}
-        preds = evaluate(model, tok, split.eval, cfg, cond, fmt, labels)
+        evals = cot_subset(split.eval, cfg.regime.get("cot_max_items"), int(cfg.data.split_seed)) if cond.cot \
+            else split.eval
+        preds = evaluate(model, tok, evals, cfg, cond, fmt, labels)
         metrics = summarize(preds, {k: info[k] for k in ("id", "task", "model", "source", "regime", "seed",
                                                          "train_task")})
         metrics["n_train"] = len(split.train)
