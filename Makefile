@@ -14,7 +14,7 @@ export PYTHONUNBUFFERED = 1
 
 PYTEST_ARGS ?=
 
-.PHONY: setup demo test test-fast bench clean
+.PHONY: setup demo study test test-fast bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,15 @@ demo: setup
 	$(PY) -m xlt.models.gguf smollm2_135m
 	$(PY) -m xlt.train -m experiment=$(DEMO_EXPERIMENT) regime=zero_shot,finetune
 	$(PY) -m xlt.report outputs/demo
+
+# `make study`: the CPU-scale study (#11): the paper's Arabic Belebele design and the SIB-200 design
+# where the small model learns, each a sweep with its report (README, "CPU study"; ~1 h on 2 cores).
+study: setup
+	$(PY) -m xlt.models.gguf smollm2_135m
+	$(PY) -m xlt.train -m experiment=cpu_study_sib
+	$(PY) -m xlt.report outputs/cpu_study_sib
+	$(PY) -m xlt.train -m experiment=cpu_study
+	$(PY) -m xlt.report outputs/cpu_study
 
 test: setup
 	$(PY) -m pytest $(PYTEST_ARGS)

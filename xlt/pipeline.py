@@ -172,6 +172,6 @@ def train_or_reuse(cfg, model, tok, train_items, fmt, labels, run_dir: Path, tra
     if not is_rank_zero():
         return None
     base = load_model(cfg.model)
-    # Merged for scoring: unmerged LoRA adds two small matmuls per target layer per token (measured ~7x
-    # slower scoring on CPU with SmolLM2); the merged weights give the same predictions (tested).
+    # Merged for scoring: unmerged LoRA adds two small matmuls per target layer per token (an English
+    # SmolLM2 probe scored 0.37 vs 2.7 questions/s); the merged logits equal the unmerged ones (tested).
     return PeftModel.from_pretrained(base, adapter).merge_and_unload().eval()

@@ -99,6 +99,27 @@ def test_answer_only_loss_equals_the_full_logit_loss_on_real_weights(smollm2, be
     assert abs(float(a) - float(f)) < 1e-5
 
 
+@pytest.mark.parametrize("lang", ["eng_Latn", "amh_Ethi"])
+def test_sib200_scoring_equals_the_naive_reference_on_real_weights(smollm2, lang):
+    """Seven labels: one forward per sentence, exact against one forward per label."""
+    from tests.conftest import SHARED_DATA
+    from xlt.data.prompts import get_format
+    from xlt.data.sib200 import load_split
+    from xlt.scoring.reference import naive_score
+    from xlt.scoring.scorer import score_items
+
+    if not (SHARED_DATA / "sib200" / lang / "test.tsv").exists():
+        pytest.skip(f"real SIB-200 data not found at {SHARED_DATA / 'sib200'}")
+    model, tok, _ = smollm2
+    items = load_split(SHARED_DATA / "sib200", lang, "test")[::34]  # 6 sentences across the sorted topics
+    fmt = get_format("numbered", 7)
+    preds = score_items(model, tok, items, fmt, chat_template=True, batch_size=4, prefix_reuse="packed")
+    ref = torch.tensor(naive_score(model, tok, items, fmt, chat_template=True))
+    got = torch.tensor([p.logprobs for p in preds])
+    assert got.shape == (6, 7) and float((got - ref).abs().max()) <= 2e-4
+    assert [p.pred for p in preds] == [1 + int(r.argmax()) for r in ref]
+
+
 def test_zero_shot_shows_the_weak_models_label_bias(tmp_path, belebele_dir):
     """The real model through the CLI: zero-shot predictions pile on one label (the paper's weak
     baseline). Measured on 16 Arabic items: label 1 for 16 of 16 (40 of 40 at n_eval=40)."""
