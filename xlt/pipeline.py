@@ -19,7 +19,8 @@ from xlt.results.store import ConditionStore
 log = logging.getLogger(__name__)
 
 
-def evaluate(model, tok, split_eval: dict[str, list], cfg: DictConfig, cond: Condition, fmt, labels) -> list:
+def evaluate(model, tok, split_eval: dict[str, list], cfg: DictConfig, cond: Condition, fmt, labels,
+             answer_names: bool = False) -> list:
     """Score every target language with a progress bar over questions."""
     from tqdm.auto import tqdm
 
@@ -36,7 +37,8 @@ def evaluate(model, tok, split_eval: dict[str, list], cfg: DictConfig, cond: Con
                           progress=bar.update, prefix_reuse=cfg.data.get("prefix_reuse", True))
             if cond.cot:
                 preds += score_cot(model, tok, items, fmt, labels,
-                                   max_new_tokens=int(cfg.regime.cot_max_new_tokens), **kwargs)
+                                   max_new_tokens=int(cfg.regime.cot_max_new_tokens), answer_names=answer_names,
+                                   **kwargs)
             else:
                 preds += score_items(model, tok, items, fmt, labels=labels, **kwargs)
     return preds
@@ -132,7 +134,7 @@ def run_condition(cfg: DictConfig, run_dir: Path, choices: dict[str, str] | None
             return {}
         evals = cot_subset(split.eval, cfg.regime.get("cot_max_items"), int(cfg.data.split_seed)) if cond.cot \
             else split.eval
-        preds = evaluate(model, tok, evals, cfg, cond, fmt, labels)
+        preds = evaluate(model, tok, evals, cfg, cond, fmt, labels, task.answer_names)
         metrics = summarize(preds, {k: info[k] for k in ("id", "task", "model", "source", "regime", "seed",
                                                          "train_task")})
         metrics["n_train"] = len(split.train)

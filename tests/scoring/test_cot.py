@@ -92,3 +92,14 @@ def test_tiny_model_cot_run(tiny_model, prefix_reuse):
         assert max(abs(a - b) for a, b in zip(p.logprobs, ref)) <= 1e-4
     m = summarize(preds, {})
     assert all(0.0 <= v["cot_parse_rate"] <= 1.0 for v in m["per_lang"].values())
+
+
+def test_stated_answer_by_option_name_only_when_the_task_allows_it():
+    topics = ("science/technology", "travel", "politics", "sports", "health", "entertainment", "geography")
+    labels = tuple("1234567")
+    text = "It talks about flights and hotels, not politics. So the topic is travel."
+    assert stated_answer(text, labels, "eng_Latn") is None  # no label stated: no answer without names
+    assert stated_answer(text, labels, "eng_Latn", names=topics) == 2  # the name mentioned last
+    assert stated_answer("The answer is 5, health.", labels, "eng_Latn", names=topics) == 5  # a label wins
+    assert stated_answer("Science/Technology it is", labels, "eng_Latn", names=topics) == 1
+    assert stated_answer("a sportsman travels", labels, "eng_Latn", names=topics) is None  # whole names only

@@ -40,6 +40,7 @@ class Task:
     revision: str | None = None
     eval_split: str | None = None
     train_split: str | None = None
+    answer_names: bool = False        # CoT: an answer stated by option name ("travel") counts
 
     @classmethod
     def from_cfg(cls, node: Any) -> "Task":

@@ -88,7 +88,8 @@ def _patterns(key: str, labels: tuple[str, ...]) -> list[tuple[re.Pattern, dict[
 
 
 def stated_answer(text: str, labels: Sequence[str], lang: str | None = None,
-                  chat: "ChatFormat | None" = None, stops: tuple[str, ...] = ()) -> int | None:
+                  chat: "ChatFormat | None" = None, stops: tuple[str, ...] = (),
+                  names: Sequence[str] = ()) -> int | None:
     """The label (1..4) the final answer states last, or None when no answer pattern matches.
 
     ``lang`` is a Belebele code ('arb_Arab'); its cues are tried together with English ones. Only the
@@ -98,7 +99,19 @@ def stated_answer(text: str, labels: Sequence[str], lang: str | None = None,
     final = split_generation(chat, text, stops).final
     if final is None:
         return None
-    return _last_answer(final, labels, lang)
+    found = _last_answer(final, labels, lang)
+    return found if found is not None or not names else _last_name(final, names)
+
+
+def _last_name(text: str, names: Sequence[str]) -> int | None:
+    """The option whose name the text mentions last (a task whose options are short names, e.g. SIB-200's
+    topics: a model often answers "the topic is travel" instead of a label)."""
+    best: tuple[int, int] | None = None
+    for k, name in enumerate(names, 1):
+        for m in re.finditer(rf"(?<!\w){re.escape(name)}(?!\w)", text, re.I):
+            if best is None or m.end() > best[0]:
+                best = (m.end(), k)
+    return best[1] if best else None
 
 
 def _last_answer(text: str, labels: Sequence[str], lang: str | None) -> int | None:
@@ -171,11 +184,13 @@ def cot_prompts(tok, items: Sequence[Item], fmt: PromptFormat, chat_template: "b
 
 def score_cot(model, tok, items: Sequence[Item], fmt: PromptFormat, labels: LabelTokens, *,
               chat_template: "bool | ChatFormat | None", max_new_tokens: int, batch_size: int = 8,
-              progress: Callable[[int], None] | None = None, prefix_reuse: bool | str = True) -> list[Prediction]:
+              progress: Callable[[int], None] | None = None, prefix_reuse: bool | str = True,
+              answer_names: bool = False) -> list[Prediction]:
     """Reason first (greedy, at most ``max_new_tokens``), then score the labels after the reasoning (see
     ``cot_prompts``); each prediction's ``extra`` holds ``cot_text`` (the raw generation), ``stated_answer``
     (read from the final answer only; None when the reasoning was cut off) and ``cot_truncated``.
-    ``prefix_reuse`` as in ``score_items`` (the passage before the reasoning is shared)."""
+    ``prefix_reuse`` as in ``score_items`` (the passage before the reasoning is shared). ``answer_names``
+    (the task's setting): an answer stated by option name counts when no label is stated."""
     chat = resolve_chat(tok, chat_template)
     reasoning = generate_reasoning(model, tok, cot_prompts(tok, items, fmt, chat), chat,
                                    max_new_tokens, batch_size)
@@ -184,6 +199,7 @@ def score_cot(model, tok, items: Sequence[Item], fmt: PromptFormat, labels: Labe
                         labels=labels, prompts=prompts, progress=progress, prefix_reuse=prefix_reuse)
     stops = _stops(chat, tok)
     for p, it, r in zip(preds, items, reasoning):
-        p.extra = {"cot_text": r, "stated_answer": stated_answer(r, fmt.labels, it.lang, chat, stops),
+        names = it.options if answer_names else ()
+        p.extra = {"cot_text": r, "stated_answer": stated_answer(r, fmt.labels, it.lang, chat, stops, names),
                    "cot_truncated": split_generation(chat, r, stops).truncated}
     return preds
