@@ -26,6 +26,7 @@ def _preds(sweep: Path, regime: str) -> list[dict]:
     return [json.loads(line) for line in (run / "predictions.jsonl").read_text().splitlines()]
 
 
+@pytest.mark.timeout(1800)  # ~7 min idle; the suite's 900 s default is per test
 def test_lora_learns_topic_classification_on_held_out_sentences(tmp_path):
     import importlib.util
 
