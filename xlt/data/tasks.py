@@ -169,9 +169,10 @@ def leak_check(task: Task, train_task: Task, data_cfg: DictConfig, split: Split)
     from xlt.data.flores import overlap
 
     train, evals = split.train, [it for items in split.eval.values() for it in items]
-    if task.name != train_task.name:
-        train, evals = with_flores_ids(train, task if task.name == "sib200" else train_task, data_cfg), \
-            with_flores_ids(evals, task if task.name == "sib200" else train_task, data_cfg)
+    if task.name != train_task.name:  # one side is Belebele: its passages get SIB-200's sentence ids, once
+        sib = task if task.name == "sib200" else train_task
+        ids = passage_ids(sib, data_cfg, {it.lang for it in (*train, *evals) if not it.flores_ids})
+        train, evals = (_annotated(items, ids) for items in (train, evals))
     hit = overlap(train, evals)
     keys = sorted({it.key for it in hit})
     shared = sorted({i for it in hit for i in it.flores_ids} & {i for it in train for i in it.flores_ids})
@@ -184,25 +185,26 @@ def leak_check(task: Task, train_task: Task, data_cfg: DictConfig, split: Split)
     return out
 
 
-def with_flores_ids(items: list[Item], sib: Task, data_cfg: DictConfig) -> list[Item]:
-    """Belebele items get the FLORES ids of the SIB-200 sentences their passages contain (matched in
-    every variant both sources have, so the identity does not rest on one language's string)."""
+def _annotated(items: list[Item], ids: dict[str, tuple[int, ...]]) -> list[Item]:
+    from xlt.data.flores import with_flores_ids
+
+    return [it if it.flores_ids else with_flores_ids([it], ids)[0] for it in items]
+
+
+def passage_ids(sib: Task, data_cfg: DictConfig, langs: set[str]) -> dict[str, tuple[int, ...]]:
+    """Belebele link -> FLORES ids of the SIB-200 sentences its passage contains, matched in every variant
+    both sources have among ``langs`` and a few pivots (the identity does not rest on one language's string)."""
     from xlt.data.belebele import load_languages
     from xlt.data.flores import passage_sentence_ids
 
-    bele = [it for it in items if not it.flores_ids]
-    if not bele:
-        return items
-    langs = set(available_languages(Task("belebele", 4), data_cfg)) & set(available_languages(sib, data_cfg))
-    langs &= {it.lang for it in bele} | {"eng_Latn", "arb_Arab", "fra_Latn"}
-    if not langs:
+    both = set(available_languages(Task("belebele", 4), data_cfg)) & set(available_languages(sib, data_cfg))
+    both &= langs | {"eng_Latn", "arb_Arab", "fra_Latn"}
+    if not both:
         raise ConfigError("cross-task leak check: no variant is in both Belebele and SIB-200 sources "
                           f"({data_cfg.source}, {sib.dir}); it needs at least one (e.g. eng_Latn)")
     sib_items: dict[str, list[Item]] = {}
     for split in ("train", "dev", "test"):
-        part = load_items(dataclasses.replace(sib, eval_split=split), data_cfg, sorted(langs), "eval")
+        part = load_items(dataclasses.replace(sib, eval_split=split), data_cfg, sorted(both), "eval")
         for code, its in part.items():
             sib_items.setdefault(code, []).extend(its)
-    ids = passage_sentence_ids(load_languages(data_cfg, sorted(langs)), sib_items)
-    return [dataclasses.replace(it, flores_ids=tuple(ids.get(it.link, ()))) if not it.flores_ids else it
-            for it in items]
+    return passage_sentence_ids(load_languages(data_cfg, sorted(both)), sib_items)
