@@ -29,14 +29,14 @@ GIB = 2**30
 
 
 def _cfg(args: dict):
-    from xlt.training.check import compose
+    from xlt.training.check import learnable_config
     from train_throughput import SMALL
 
     preset = {"8b": "llama31_8b", "small": "tiny"}.get(args["arch"], args["arch"])
     overrides = SMALL if args["arch"] == "small" else []
-    cfg = compose([f"model={preset}", f"regime.max_length={args['max_length']}",
-                   "regime.gradient_checkpointing=false", *overrides])
-    tok_cfg = compose(["model=tiny"]).model if args["random_init"] else cfg.model  # offline tokenizer
+    cfg = learnable_config([f"model={preset}", f"regime.max_length={args['max_length']}",
+                            "regime.gradient_checkpointing=false", *overrides])
+    tok_cfg = learnable_config(["model=tiny"]).model if args["random_init"] else cfg.model  # offline tokenizer
     return cfg, tok_cfg
 
 

@@ -183,13 +183,14 @@ def main() -> None:
     import torch
 
     from xlt.models.loading import load_tokenizer
-    from xlt.training.check import compose
+    from xlt.training.check import learnable_config
     from xlt.training.fit import prepare_model
 
     preset = {"8b": "llama31_8b", "small": "tiny"}.get(args.arch, args.arch)
     overrides = SMALL if args.arch == "small" else []
-    cfg = compose([f"model={preset}", "regime.max_length=1024", "regime.gradient_checkpointing=false", *overrides])
-    tok_cfg = compose(["model=tiny"]).model if args.random_init else cfg.model  # offline tokenizer
+    cfg = learnable_config([f"model={preset}", "regime.max_length=1024", "regime.gradient_checkpointing=false",
+                            *overrides])
+    tok_cfg = learnable_config(["model=tiny"]).model if args.random_init else cfg.model  # offline tokenizer
     tok = load_tokenizer(tok_cfg)
     batches, pad = _batches(args, cfg, tok)
     model = prepare_model(cfg, _model(args, cfg))

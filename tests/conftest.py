@@ -1,4 +1,4 @@
-"""Shared fixtures: the Hydra compose API over the project's conf/, tiny models, real data paths."""
+"""Shared fixtures: the project's one compose entry (xlt.config.compose), tiny models, real data paths."""
 
 from __future__ import annotations
 
@@ -20,22 +20,14 @@ os.environ.setdefault("XLT_CACHE_DIR", str(ROOT / ".cache" / "xlt"))
 
 @pytest.fixture
 def compose():
-    """compose(overrides) -> DictConfig of the root config, like `python -m xlt.train` would see."""
-    from hydra import compose as hydra_compose
-    from hydra import initialize_config_dir
-    from hydra.core.global_hydra import GlobalHydra
-
-    from xlt.conditions import register_resolvers
-
-    register_resolvers()
+    """compose(overrides, hydra_config=False) -> DictConfig of the root config, like `python -m xlt.train`
+    would see (:func:`xlt.config.compose.compose`; Hydra's global state is restored after each call)."""
+    from xlt.config.compose import compose as compose_config
 
     def _compose(overrides: list[str] | None = None, hydra_config: bool = False):
-        GlobalHydra.instance().clear()
-        with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
-            return hydra_compose("config", overrides=overrides or [], return_hydra_config=hydra_config)
+        return compose_config(overrides or [], return_hydra_config=hydra_config)
 
-    yield _compose
-    GlobalHydra.instance().clear()
+    return _compose
 
 
 @pytest.fixture(scope="session")

@@ -23,26 +23,18 @@ SOURCES = ["ar", "heb_Hebr"]
 
 
 def test_every_model_lang_regime_composes(compose):
-    from hydra import compose as hydra_compose
-    from hydra import initialize_config_dir
-    from hydra.core.global_hydra import GlobalHydra
-
-    GlobalHydra.instance().clear()
     ids = set()
-    with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
-        for model in options("model"):
-            for regime in options("regime"):
-                for lang in SOURCES:
-                    # model=hf names its checkpoint on the command line and takes its name from it
-                    extra = ["model.hub_id=example-org/Some-Model"] if model == "hf" else []
-                    cfg = hydra_compose("config", overrides=[f"model={model}", f"regime={regime}", f"lang={lang}",
-                                                             *extra])
-                    cond = Condition.from_cfg(cfg)
-                    assert cond.model == ("hf-Some_Model" if model == "hf" else model) and cond.regime == regime
-                    ids.add(cond.id)
-        for lang in NAMED_LANGS:
-            cond = Condition.from_cfg(hydra_compose("config", overrides=["regime=finetune", f"lang={lang}"]))
-            assert cond.source == lang and cond.source_variants
+    for model in options("model"):
+        for regime in options("regime"):
+            for lang in SOURCES:
+                # model=hf names its checkpoint on the command line and takes its name from it
+                extra = ["model.hub_id=example-org/Some-Model"] if model == "hf" else []
+                cond = Condition.from_cfg(compose([f"model={model}", f"regime={regime}", f"lang={lang}", *extra]))
+                assert cond.model == ("hf-Some_Model" if model == "hf" else model) and cond.regime == regime
+                ids.add(cond.id)
+    for lang in NAMED_LANGS:
+        cond = Condition.from_cfg(compose(["regime=finetune", f"lang={lang}"]))
+        assert cond.source == lang and cond.source_variants
     trained = [r for r in options("regime") if r.startswith("finetune")]
     untrained = len(options("regime")) - len(trained)
     # trained regimes: one condition per source; untrained ones are shared by every source

@@ -282,16 +282,14 @@ def test_python_m_write_conf_reproduces_the_committed_files(tmp_path: Path) -> N
 
 def _compose(config_dir: Path, overrides: list[str]):  # type: ignore[no-untyped-def]
     """Compose, skipping when Hydra's plugin scan fails inside someone else's plugin (not this module)."""
-    from hydra import compose, initialize_config_dir
+    from xlt.config.compose import compose
 
     try:
-        ctx = initialize_config_dir(config_dir=str(config_dir), version_base="1.3")
+        return compose(overrides, config_dir=config_dir)
     except Exception as exc:  # noqa: BLE001 - only plugin-scan failures are skipped
         if "hydra_plugins" in "".join(traceback.format_exception(exc)):
             pytest.skip(f"Hydra plugin scan fails in hydra_plugins/ (outside xlt.languages): {exc!r}")
         raise
-    with ctx:
-        return compose(config_name="config", overrides=overrides)
 
 
 def test_hydra_compose_own_groups(tmp_path: Path) -> None:

@@ -5,18 +5,20 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from xlt.power import designs, expand_overrides, main
+from xlt.config.compose import sweep_combinations
+from xlt.power import main
+from xlt.stats.planning import planned_designs
 
 
 def test_sweep_overrides_expand_like_multirun():
-    combos = expand_overrides(["model=tiny,tiny_llama", "lang=ar,he", "data.n_eval=50"])
+    combos = sweep_combinations(["model=tiny,tiny_llama", "lang=ar,he", "data.n_eval=50"])
     assert len(combos) == 4 and ["model=tiny", "lang=he", "data.n_eval=50"] in combos
-    assert expand_overrides(["targets=[paper]"]) == [["targets=[paper]"]]
+    assert sweep_combinations(["targets=[paper]"]) == [["targets=[paper]"]]
 
 
 def test_designs_exclude_the_source_variants():
-    plans = designs(["model=tiny,tiny_llama", "lang=ar,he", "targets=paper", "data.n_eval=50"])
-    ar, he = plans["ar"], plans["he"]
+    plans = planned_designs(["model=tiny,tiny_llama", "lang=ar,he", "targets=paper", "data.n_eval=50"])
+    (ar, _, _), (he, _, _) = plans["ar"], plans["he"]
     assert ar.models == ("tiny", "tiny_llama") and ar.n_items == 50
     assert ar.semitic == ("heb_Hebr", "amh_Ethi", "mlt_Latn")  # arb_Arab is fine-tuned on: not transfer
     assert ar.control == ("jpn_Jpan", "kor_Hang", "fra_Latn")
@@ -92,13 +94,13 @@ def test_sib_designs_need_the_sib200_task():
 
     from xlt.errors import ConfigError
     from xlt.languages import PANELS
-    from xlt.power import _dataset
+    from xlt.stats.planning import evaluated_dataset
 
     sib = PANELS["sib_panel"]
-    assert _dataset(OmegaConf.create({}), sib) == ("sib200", 7)  # no task group: the dataset with every target
-    assert _dataset(OmegaConf.create({}), PANELS["paper"]) == ("belebele", 4)  # Belebele first
-    assert _dataset(OmegaConf.create({"task": {"name": "sib200", "n_labels": 7}}), sib) == ("sib200", 7)
+    assert evaluated_dataset(OmegaConf.create({}), sib) == ("sib200", 7)  # no task group: the dataset with every target
+    assert evaluated_dataset(OmegaConf.create({}), PANELS["paper"]) == ("belebele", 4)  # Belebele first
+    assert evaluated_dataset(OmegaConf.create({"task": {"name": "sib200", "n_labels": 7}}), sib) == ("sib200", 7)
     with pytest.raises(ConfigError, match=r"task=belebele has no acq_Arab.*add task=sib200"):
-        _dataset(OmegaConf.create({"task": {"name": "belebele", "n_labels": 4}}), sib)
+        evaluated_dataset(OmegaConf.create({"task": {"name": "belebele", "n_labels": 4}}), sib)
     with pytest.raises(ConfigError, match="belebele lacks ydd_Hebr; sib200 lacks ell_Grek"):
-        _dataset(OmegaConf.create({}), ["ell_Grek", "ydd_Hebr"])
+        evaluated_dataset(OmegaConf.create({}), ["ell_Grek", "ydd_Hebr"])

@@ -152,7 +152,7 @@ class Condition:
                 "train_task": self.train_task if self.trains else None}
 
 
-CONF_DIR = Path(__file__).resolve().parents[1] / "conf"
+from xlt.config.compose import CONF_DIR  # noqa: E402 - one definition for every CLI
 
 
 def strategy_preset(cfg: DictConfig) -> DictConfig:

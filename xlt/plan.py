@@ -3,7 +3,8 @@
 Counts the preset's parameters exactly on the meta device (no weights downloaded), then estimates
 per-GPU and per-node host memory of LoRA training under each strategy and finds the smallest cluster
 that fits. The arithmetic lives in pure functions (``plan_memory``, ``min_cluster``) that tests call
-without Hydra.
+without Hydra. The config is the root config (``xlt.config.compose``; regime ``finetune`` unless the
+command line names one), the planner's knobs its ``plan`` node (``plan.max_nodes=16``, ...).
 
 LoRA accounting. DeepSpeed's estimators assume full fine-tuning (every parameter has bf16 weights,
 grads and fp32 Adam states: 18 bytes/param). Under LoRA the base is frozen: it needs only its bf16
@@ -277,44 +278,20 @@ def render_cpu(stats: ModelStats, cfg: Any) -> str:
 
 # host_mem_gb: host RAM of one GPU node. The `local` cluster preset's cpu_mem_gb describes the dev
 # box, not a GPU node, so the planner assumes 1 TiB unless told (plan.host_mem_gb=${cluster.cpu_mem_gb}).
-PLAN_DEFAULTS = (
-    "plan:\n  max_nodes: 64\n  overhead_gb: 3.0\n  usable_fraction: 0.95\n  shard_gb: 5.0\n  host_mem_gb: 1024\n"
-)
+DEFAULT_HOST_MEM_GB = 1024.0
+PLAN_OVERRIDES = ["regime=finetune"]  # plan a training run unless the command line names another regime
 
 
 def _host_limit(cfg: Any) -> float:
-    return float(cfg.plan.host_mem_gb if cfg.plan.get("host_mem_gb") else cfg.cluster.cpu_mem_gb)
-
-
-def compose_plan_config(overrides: list[str]):
-    """Compose only the groups the planner needs (model, regime, cluster) plus ``plan.*`` knobs.
-
-    The full root config pulls in the sweeper, launcher and logger, which planning does not need.
-    """
-    import tempfile
-    from pathlib import Path
-
-    from hydra import compose, initialize_config_dir
-
-    from xlt.models.presets import CONF_DIR
-
-    with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp)
-        for group in CONF_DIR.iterdir():  # every group, so regime/model defaults lists still resolve
-            if group.is_dir() and group.name != "hydra":
-                (root / group.name).symlink_to(group)
-        (root / "config.yaml").write_text(
-            "defaults:\n  - model: tiny\n  - regime: finetune\n  - cluster: local\n  - _self_\n" + PLAN_DEFAULTS
-        )
-        with initialize_config_dir(config_dir=str(root), version_base="1.3"):
-            return compose("config", overrides=overrides)
+    return float(cfg.plan.host_mem_gb) if cfg.plan.get("host_mem_gb") else DEFAULT_HOST_MEM_GB
 
 
 def main(argv: list[str] | None = None) -> str:
     """CLI entry point: Hydra-style ``key=value`` overrides; prints and returns the report."""
+    from xlt.config.compose import compose
     from xlt.models.presets import model_stats
 
-    cfg = compose_plan_config(list(sys.argv[1:] if argv is None else argv))
+    cfg = compose([*PLAN_OVERRIDES, *(sys.argv[1:] if argv is None else argv)])
     lora = cfg.regime.get("lora") or {"r": 16, "alpha": 32}
     stats = model_stats(cfg.model, r=int(lora["r"]), alpha=int(lora["alpha"]))
     if int(cfg.cluster.gpus_per_node) <= 0 or float(cfg.cluster.gpu_mem_gb) <= 0:

@@ -15,6 +15,7 @@ control transfer targets) and ``data.n_eval`` items per language, at most the ev
 number of labels sets the simulator's chance level (1/4, 1/7) unless ``--set chance=`` says otherwise.
 Each design's minimum detectable bonus is printed next to the paper's 3 vs 3 design (Belebele, 100
 items, the same models and nuisance parameters).
+This module is the command line only; the designs and their power are in xlt.stats.planning.
 Power is simulated under the stress simulator (xlt.stats.stress); its nuisance parameters are
 printed before the plan, can be set with ``--set name=value``, or fitted from a finished sweep's
 cells with ``--from``. Effects and the minimum detectable bonus are in accuracy points.
@@ -23,115 +24,10 @@ cells with ``--from``. Effects and the minimum detectable bonus are in accuracy 
 from __future__ import annotations
 
 import argparse
-import itertools
 import math
 import sys
+from dataclasses import fields, replace
 from pathlib import Path
-from typing import Sequence
-
-CONF_DIR = str(Path(__file__).resolve().parents[1] / "conf")
-BELEBELE_ITEMS = 900
-SIB200_TEST_ITEMS = 204
-EVAL_ITEMS = {"belebele": BELEBELE_ITEMS, "sib200": SIB200_TEST_ITEMS}  # items per language, evaluated split
-N_LABELS = {"belebele": 4, "sib200": 7}
-PAPER_ITEMS = 100  # the paper's data.n_eval
-
-
-def expand_overrides(overrides: Sequence[str]) -> list[list[str]]:
-    """Every combination of the sweep overrides (``model=a,b`` -> two lists), like Hydra's basic sweeper."""
-    from hydra.core.override_parser.overrides_parser import OverridesParser
-
-    parsed = OverridesParser.create().parse_overrides(list(overrides))
-    axes = []
-    for text, o in zip(overrides, parsed):
-        if o.is_sweep_override():
-            key = text.split("=", 1)[0]
-            axes.append([f"{key}={v}" for v in o.sweep_string_iterator()])
-        else:
-            axes.append([text])
-    return [list(combo) for combo in itertools.product(*axes)]
-
-
-def compose_all(overrides: Sequence[str]) -> list:
-    """Composed, validated configs of every combination (raises ConfigError naming a bad value)."""
-    from hydra import compose, initialize_config_dir
-    from hydra.core.global_hydra import GlobalHydra
-
-    from xlt.conditions import Condition, register_resolvers
-
-    register_resolvers()
-    GlobalHydra.instance().clear()
-    out = []
-    with initialize_config_dir(config_dir=CONF_DIR, version_base="1.3"):
-        for combo in expand_overrides(overrides):
-            cfg = compose("config", overrides=combo)
-            out.append((cfg, Condition.from_cfg(cfg)))
-    GlobalHydra.instance().clear()
-    return out
-
-
-def _dataset(cfg, targets: Sequence[str]) -> tuple[str, int]:
-    """(dataset, number of labels) a composed config evaluates; ConfigError if it lacks a target."""
-    from xlt.errors import ConfigError
-    from xlt.languages import DATASETS, LANGUAGES
-
-    task = cfg.get("task")
-    name = None if task is None else task.get("name")
-    having = [ds for ds in DATASETS if all(LANGUAGES[t].in_dataset(ds) for t in targets)]
-    if name is None:
-        if not having:
-            lacks = {ds: [t for t in targets if not LANGUAGES[t].in_dataset(ds)] for ds in DATASETS}
-            raise ConfigError("no dataset has every target: " +
-                              "; ".join(f"{ds} lacks {', '.join(codes)}" for ds, codes in lacks.items()))
-        return having[0], N_LABELS[having[0]]
-    if name not in EVAL_ITEMS:
-        raise ConfigError(f"unknown task {name!r}; valid: {', '.join(EVAL_ITEMS)}")
-    missing = [t for t in targets if not LANGUAGES[t].in_dataset(name)]
-    if missing:
-        hint = f"; {having[0]} has them all: add task={having[0]}" if having else ""
-        raise ConfigError(f"task={name} has no {', '.join(missing)}{hint}")
-    return name, int(task.get("n_labels") or N_LABELS[name])
-
-
-def plans(overrides: Sequence[str]) -> dict[str, tuple["object", str, int]]:
-    """``{source: (Design, dataset, n_labels)}`` of a planned sweep (``source@dataset`` when a sweep
-    spans several datasets)."""
-    from xlt.languages import LANGUAGES
-    from xlt.report.design import Design
-
-    by_key: dict[tuple[str, str, int], dict] = {}
-    for cfg, cond in compose_all(overrides):
-        dataset, n_labels = _dataset(cfg, cond.targets)
-        d = by_key.setdefault((cond.source, dataset, n_labels),
-                              {"models": [], "targets": [], "variants": set(), "n": set()})
-        d["models"].append(cond.model)
-        d["targets"] += list(cond.targets)
-        d["variants"] |= set(cond.source_variants)
-        d["n"].add(int(cfg.data.n_eval))
-    several = len({k[1:] for k in by_key}) > 1
-    out = {}
-    for (source, dataset, n_labels), d in by_key.items():
-        targets = [t for t in dict.fromkeys(d["targets"]) if t not in d["variants"]]
-        sem = tuple(t for t in targets if LANGUAGES[t].semitic)
-        ctl = tuple(t for t in targets if not LANGUAGES[t].semitic)
-        design = Design(tuple(dict.fromkeys(d["models"])), sem, ctl, min(min(d["n"]), EVAL_ITEMS[dataset]))
-        out[f"{source}@{dataset}" if several else source] = (design, dataset, n_labels)
-    return out
-
-
-def designs(overrides: Sequence[str]) -> dict[str, "object"]:
-    """``{source: Design}`` of a planned sweep."""
-    return {source: design for source, (design, _, _) in plans(overrides).items()}
-
-
-def paper_design(models: Sequence[str]):
-    """The paper's 3 vs 3 design for ``models``: its panel minus the ``ar`` source, 100 Belebele items."""
-    from xlt.languages import LANGUAGES, PANELS, SOURCE_GROUPS
-    from xlt.report.design import Design
-
-    targets = [t for t in PANELS["paper"] if t not in SOURCE_GROUPS["ar"]]
-    return Design(tuple(models), tuple(t for t in targets if LANGUAGES[t].semitic),
-                  tuple(t for t in targets if not LANGUAGES[t].semitic), PAPER_ITEMS)
 
 
 def _points(mde: float) -> str:
@@ -139,7 +35,7 @@ def _points(mde: float) -> str:
 
 
 def _mde(summary) -> float:
-    """The minimum detectable bonus (points) in a :func:`xlt.report.design.power_summary` table."""
+    """The minimum detectable bonus (points) in a :func:`xlt.stats.planning.power_summary` table."""
     row = summary[summary["quantity"].str.startswith("minimum detectable bonus")]
     return float(row["value"].iloc[0])
 
@@ -147,8 +43,6 @@ def _mde(summary) -> float:
 def _nuisance(from_sweep: Path | None, settings: list[str]):
     """(StressSpec of nuisance parameters, where they came from): stress defaults, fitted from a sweep's
     cells (its first trained comparison, transfer targets only), then ``--set`` overrides."""
-    from dataclasses import fields, replace
-
     from xlt.stats.stress import StressSpec
 
     spec, source = StressSpec(), "stress-simulator defaults"
@@ -197,29 +91,23 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", type=Path, default=None, help="write the summary table(s) here as CSV")
     args = ap.parse_args(argv)
+    import pandas as pd
     from hydra.errors import HydraException
     from omegaconf.errors import OmegaConfBaseException
 
     from xlt.errors import ConfigError
+    from xlt.stats.planning import N_LABELS, assumptions, mde_points, paper_design, planned_designs, power_summary
 
     try:
-        planned = plans(args.overrides)
+        planned = planned_designs(args.overrides)
     except (ConfigError, HydraException, OmegaConfBaseException) as err:  # a bad config: say which value
         print(f"error: {err}", file=sys.stderr)
         return 2
-    import pandas as pd
-
-    from xlt.report.design import assumptions, power_summary
-
     try:
         nuisance, origin = _nuisance(args.from_sweep, args.nuisance)
     except (ValueError, TypeError, FileNotFoundError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    from dataclasses import replace
-
-    from xlt.stats.planning import mde_points
-
     chance_set = any(item.partition("=")[0] == "chance" for item in args.nuisance)
     paper_mde: dict[tuple[str, ...], float] = {}
     tables, rc = [], 0

@@ -18,10 +18,10 @@ from xlt.conditions import register_resolvers
 log = logging.getLogger(__name__)
 register_resolvers()  # ${xlt_condition_id:} in hydra.run.dir / hydra.sweep.subdir
 # Absolute, so the entry point works however it is invoked (python -m, an import, a SLURM job).
-CONF_DIR = str(Path(__file__).resolve().parents[1] / "conf")
+from xlt.config.compose import CONF_DIR  # noqa: E402
 
 
-@hydra.main(config_path=CONF_DIR, config_name="config", version_base="1.3")
+@hydra.main(config_path=str(CONF_DIR), config_name="config", version_base="1.3")
 def main(cfg: DictConfig) -> float | None:
     """Run one condition in Hydra's output dir for it; returns mean target accuracy."""
     from hydra.core.hydra_config import HydraConfig

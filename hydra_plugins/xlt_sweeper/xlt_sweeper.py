@@ -54,17 +54,17 @@ class XltSweeper(BasicSweeper):
         from tqdm.auto import tqdm
 
         from xlt.sweep.launch import run_batch
-        from xlt.sweep.plan import SweepFailed, baseline_overrides, dedupe, job_summary, plan_jobs
         from xlt.sweep.snapshot import write_snapshot
+        from xlt.sweep.validate import SweepFailed, baseline_overrides, dedupe, job_summary, validate_jobs
 
         params_conf = self._parse_config() + list(arguments)
         parser = OverridesParser.create(config_loader=self.hydra_context.config_loader)
         batches = self.split_arguments(parser.parse_overrides(params_conf), None)
         jobs = [job for batch in batches for job in batch]
         loader = self.hydra_context.config_loader
-        planned = plan_jobs(loader, self.config, jobs)
+        planned = validate_jobs(loader, self.config, jobs)
         if self.add_baselines:  # baselines first: every later gain has its reference early
-            extra = plan_jobs(loader, self.config, baseline_overrides(planned), first_index=len(jobs))
+            extra = validate_jobs(loader, self.config, baseline_overrides(planned), first_index=len(jobs))
             planned = extra + planned
         planned, collapsed = dedupe(planned)
         if collapsed:

@@ -11,8 +11,8 @@ from omegaconf import OmegaConf
 
 from xlt.results.store import ConditionStore, atomic_write_json, failed, finished
 from xlt.sweep.launch import launcher_groups, run_batch
-from xlt.sweep.plan import PlannedJob
 from xlt.sweep.snapshot import git_state, versions
+from xlt.sweep.validate import PlannedJob
 
 
 def _job(tmp_path: Path, i: int, launcher: dict | None = None) -> PlannedJob:

@@ -18,9 +18,9 @@ os.environ.setdefault("TORCH_EXTENSIONS_DIR", str(ROOT / ".cache" / "torch_exten
 @pytest.fixture
 def learn_cfg():
     """learn_cfg(*overrides) -> root config with the learnable-fixture training defaults."""
-    from xlt.training.check import compose
+    from xlt.training.check import learnable_config
 
-    return lambda *overrides: compose(list(overrides))
+    return lambda *overrides: learnable_config(list(overrides))
 
 
 def run_check(tmp_path: Path, *overrides: str, timeout: int = 900) -> dict:

@@ -13,7 +13,7 @@ from typing import Any
 
 from omegaconf import DictConfig
 
-CONF_DIR = Path(__file__).resolve().parents[2] / "conf"
+from xlt.config.compose import CONF_DIR, compose
 
 
 def preset_names(conf_dir: Path = CONF_DIR) -> list[str]:
@@ -21,24 +21,10 @@ def preset_names(conf_dir: Path = CONF_DIR) -> list[str]:
     return sorted(p.stem for p in (conf_dir / "model").glob("*.yaml"))
 
 
-def compose_model(name: str, conf_dir: Path = CONF_DIR) -> DictConfig:
-    """Compose the ``model`` group alone (defaults lists resolved, so tiny twins inherit their parent).
-
-    Uses a throwaway root config over ``conf/model`` so that unrelated groups of the root config
-    cannot break planning.
-    """
-    import tempfile
-
-    from hydra import compose, initialize_config_dir
-    from hydra.core.global_hydra import GlobalHydra
-
-    with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp)
-        (root / "model").symlink_to(conf_dir.resolve() / "model")
-        (root / "config.yaml").write_text("defaults:\n  - model: tiny\n  - _self_\n")
-        GlobalHydra.instance().clear()  # compose may be called inside a running Hydra app
-        with initialize_config_dir(config_dir=str(root), version_base="1.3"):
-            return compose("config", overrides=[f"model={name}"]).model
+def compose_model(name: str) -> DictConfig:
+    """The ``model`` node of the root config composed with ``model=name`` (defaults lists resolved, so
+    tiny twins inherit their parent); offline, safe inside a running Hydra app."""
+    return compose([f"model={name}"]).model
 
 
 @dataclass(frozen=True)

@@ -20,10 +20,9 @@ import pandas as pd
 from xlt.report import answer, browser, figures, gains, labels, statistics
 from xlt.report.collect import (DEFAULT_LABELS, DEFAULT_TASK, LEAK_COLUMNS, accuracy_table, condition_table,
                                 item_table, leak_table, paired_items)
-from xlt.report.design import Design, assumptions, power_summary
 from xlt.report.html import Section, render
 from xlt.results.store import failed
-from xlt.stats.planning import fit_nuisance
+from xlt.stats.planning import Design, assumptions, fit_nuisance, power_summary
 from xlt.stats.stress import StressSpec
 
 log = logging.getLogger(__name__)

@@ -30,10 +30,10 @@ matplotlib.use("Agg")  # no display; must precede pyplot
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-from scipy.special import expit  # noqa: E402
 
 from xlt.languages import LANGUAGES  # noqa: E402
 from xlt.report.html import Section  # noqa: E402
+from xlt.stats.adjusted import logit_to_points  # noqa: E402
 
 BASE, FT, FMT = "zero_shot", "finetune", "finetune_format"
 CHANCE = 0.25  # default: Belebele's 4 options; a task with K labels passes 1/K
@@ -174,42 +174,25 @@ def _identified(ft: pd.DataFrame, predictor: str) -> bool:
 
 def _format_effect(a: pd.DataFrame, pairs: pd.DataFrame, variants: dict[str, tuple[str, ...]], alpha: float,
                    chance: float = CHANCE):
-    """Format effect exactly as :func:`xlt.stats.disentangle` defines it (None if < 2 targets have both regimes).
+    """(:func:`xlt.stats.disentangle.format_effect` of the sweep, or None if < 2 targets have both regimes;
+    number of such targets).
 
-    Computed here rather than by calling disentangle(), which always fits the relatedness half as well
-    and fails when a sweep has no identifiable relatedness contrast (one source, or only related sources);
-    tests/report/test_disentangle_report.py checks that both agree.
+    Called alone rather than through disentangle(), which always fits the relatedness half as well and
+    fails when a sweep has no identifiable relatedness contrast (one source, or only related sources).
     """
-    from scipy import stats
-
-    from xlt.stats import EffectEstimate, matrix_cells
+    from xlt.stats.disentangle import format_effect, matrix_cells
 
     frame = _stats_frame(a, pairs.assign(none=np.nan), variants, "none", "related")  # no finetune rows
-    cells = matrix_cells(frame[frame["regime"] != FT], chance)
-    wide = cells.pivot_table(index=["model", "target"], columns="regime", values="logit")
-    per_target = (wide[FMT] - wide[BASE]).dropna().groupby("target").mean()
-    n = len(per_target)
-    if n < 2:
-        return None, n
-    est, se = float(per_target.mean()), float(per_target.std(ddof=1) / np.sqrt(n))
-    q = float(stats.t.ppf(1 - alpha / 2, n - 1))
-    p = float(2 * stats.t.sf(abs(est / se), n - 1)) if se > 0 else math.nan
-    return EffectEstimate("format", est, (est - q * se, est + q * se), se, p, n - 1, n,
-                          "t-interval over target languages"), n
-
-
-def _points(logit: float, effect: float, chance: float = CHANCE) -> float:
-    """An effect on the chance-corrected logit scale, in accuracy points at a reference logit."""
-    acc = lambda x: chance + (1 - chance) * expit(x)  # noqa: E731
-    return float(100 * (acc(logit + effect) - acc(logit)))
+    est, _ = format_effect(matrix_cells(frame[frame["regime"] != FT], chance), alpha)
+    return (est if est.n_clusters >= 2 else None), est.n_clusters
 
 
 def _row(name: str, contrast: str, est, ref_logit: float, n_pairs: int, chance: float = CHANCE) -> dict[str, object]:
     return {"effect": name, "contrast": contrast, "estimate": est.estimate, "ci_low": est.ci[0],
             "ci_high": est.ci[1], "se": est.se, "p_value": est.p_value, "df": est.df, "n_targets": est.n_clusters,
-            "n_pairs": n_pairs, "points_at_ref": _points(ref_logit, est.estimate, chance),
-            "points_ci_low": _points(ref_logit, est.ci[0], chance),
-            "points_ci_high": _points(ref_logit, est.ci[1], chance),
+            "n_pairs": n_pairs, "points_at_ref": float(logit_to_points(est.estimate, ref_logit, chance)),
+            "points_ci_low": float(logit_to_points(est.ci[0], ref_logit, chance)),
+            "points_ci_high": float(logit_to_points(est.ci[1], ref_logit, chance)),
             "scale": "chance-corrected logit", "method": est.method}
 
 

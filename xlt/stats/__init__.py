@@ -6,7 +6,7 @@ model x language cell (see :mod:`xlt.stats.primary`).
 """
 
 from xlt.stats.adjusted import holm, primary_test, tost_feasibility
-from xlt.stats.disentangle import DisentangleResult, EffectEstimate, disentangle, matrix_cells
+from xlt.stats.disentangle import DisentangleResult, EffectEstimate, disentangle, format_effect, matrix_cells
 from xlt.stats.paired import PairedDiff, paired_difference, wilson_interval
 from xlt.stats.power import PowerResult, minimum_detectable_bonus, power_analysis
 from xlt.stats.primary import (
@@ -36,7 +36,7 @@ from xlt.stats.simulate import (
 
 __all__ = [
     "holm", "primary_test", "tost_feasibility", "SCENARIOS", "StressSpec", "stress_counts",
-    "DisentangleResult", "EffectEstimate", "disentangle", "matrix_cells",
+    "DisentangleResult", "EffectEstimate", "disentangle", "format_effect", "matrix_cells",
     "PairedDiff", "paired_difference", "wilson_interval",
     "PowerResult", "minimum_detectable_bonus", "power_analysis",
     "RegressionResult", "TestResult", "TostResult", "cell_table", "chance_logit",

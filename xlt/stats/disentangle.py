@@ -30,7 +30,7 @@ from scipy import stats
 
 from xlt.stats.primary import chance_logit
 
-__all__ = ["EffectEstimate", "DisentangleResult", "matrix_cells", "disentangle"]
+__all__ = ["EffectEstimate", "DisentangleResult", "matrix_cells", "format_effect", "disentangle"]
 
 
 @dataclass(frozen=True)
@@ -77,12 +77,28 @@ def matrix_cells(data: pd.DataFrame, chance: float = 0.25) -> pd.DataFrame:
 
 
 def _t_interval(x: np.ndarray, alpha: float) -> tuple[float, float, float, float, float]:
+    """(mean, se, p, lo, hi) of a one-sample t-interval; NaN but the mean when fewer than 2 values."""
     n = len(x)
-    est = float(np.mean(x))
+    est = float(np.mean(x)) if n else float("nan")
+    if n < 2:
+        return est, float("nan"), float("nan"), float("nan"), float("nan")
     se = float(np.std(x, ddof=1) / np.sqrt(n))
     q = stats.t.ppf(1 - alpha / 2, n - 1)
     p = float(2 * stats.t.sf(abs(est / se), n - 1)) if se > 0 else float("nan")
     return est, se, p, est - q * se, est + q * se
+
+
+def format_effect(cells: pd.DataFrame, alpha: float = 0.05) -> tuple[EffectEstimate, pd.DataFrame]:
+    """The format effect from :func:`matrix_cells`: per target, the mean over models of
+    ``L(finetune_format) - L(zero_shot)`` (source-free rows; a model x target missing either regime is
+    left out), with a t-interval over targets. Returns (effect, per-target ``format_gain`` table); with
+    fewer than 2 targets the interval is NaN (``n_clusters`` says how many targets there were)."""
+    wide = cells[cells["source"] == "-"].pivot_table(index=["model", "target"], columns="regime", values="logit")
+    fmt_mt = (wide["finetune_format"] - wide["zero_shot"]).dropna().rename("format_gain")
+    target_table = fmt_mt.groupby("target").mean().reset_index()
+    est, se, p, lo, hi = _t_interval(target_table["format_gain"].to_numpy(), alpha)
+    n_t = len(target_table)
+    return EffectEstimate("format", est, (lo, hi), se, p, n_t - 1, n_t, "t-interval over target languages"), target_table
 
 
 def disentangle(
@@ -96,13 +112,8 @@ def disentangle(
     similarity in [0, 1]; the effect is then per unit of relatedness).
     """
     cells = matrix_cells(data, chance)
+    fmt, target_table = format_effect(cells, alpha)  # the unit is the target language
     wide = cells[cells["source"] == "-"].pivot_table(index=["model", "target"], columns="regime", values="logit")
-    # Format effect: the unit is the target language.
-    fmt_mt = (wide["finetune_format"] - wide["zero_shot"]).rename("format_gain")
-    target_table = fmt_mt.groupby("target").mean().reset_index()
-    est, se, p, lo, hi = _t_interval(target_table["format_gain"].to_numpy(), alpha)
-    n_t = len(target_table)
-    fmt = EffectEstimate("format", est, (lo, hi), se, p, n_t - 1, n_t, "t-interval over target languages")
 
     # Relatedness: gain of each source fine-tune beyond the format-only fine-tune.
     ft = cells[cells["regime"] == "finetune"].copy()

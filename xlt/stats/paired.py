@@ -19,20 +19,16 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.stats import norm
 from statsmodels.stats.contingency_tables import mcnemar
+from statsmodels.stats.proportion import proportion_confint
 
 __all__ = ["PairedDiff", "wilson_interval", "paired_difference"]
 
 
 def wilson_interval(k: float | np.ndarray, n: float | np.ndarray, alpha: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
-    """Wilson score interval for a binomial proportion ``k / n`` (vectorised)."""
-    k = np.asarray(k, dtype=float)
-    n = np.asarray(n, dtype=float)
-    z = norm.ppf(1 - alpha / 2)
-    p = k / n
-    denom = 1 + z**2 / n
-    centre = (p + z**2 / (2 * n)) / denom
-    half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / denom
-    return centre - half, centre + half
+    """Wilson score interval for a binomial proportion ``k / n`` (vectorised; statsmodels'
+    ``proportion_confint(method="wilson")``, clipped to [0, 1])."""
+    lo, hi = proportion_confint(np.asarray(k, dtype=float), np.asarray(n, dtype=float), alpha=alpha, method="wilson")
+    return np.asarray(lo), np.asarray(hi)
 
 
 @dataclass(frozen=True)

@@ -1,14 +1,20 @@
-"""Operating characteristics and power planning of the primary test under the stress simulator.
+"""Power planning of the primary test (baseline-adjusted, language-level) under the stress simulator.
 
-The planner's nuisance parameters are explicit (:meth:`StressSpec.nuisance`): before a run they are
-the stress defaults, printed with the plan; once a sweep has results, :func:`fit_nuisance` takes the
-observed per-model baselines, language spread and between-language gain variance from its cells.
-Effects and minimum detectable effects are in accuracy POINTS (the report's scale).
+A :class:`Design` is what a sweep evaluates: models, Semitic and control TRANSFER targets, items per
+language; :func:`planned_designs` builds it from a planned sweep's composed configs (``python -m
+xlt.power``), the report from a finished sweep's results. :func:`power_summary` gives its operating
+characteristics, minimum detectable bonus and power curve. The planner's nuisance parameters are
+explicit (:meth:`StressSpec.nuisance`): before a run they are the stress defaults, printed with the
+plan; once a sweep has results, :func:`fit_nuisance` takes the observed per-model baselines, language
+spread and between-language gain variance from its cells. Effects and minimum detectable effects are
+in accuracy POINTS (the report's scale). (Power under the paper-calibrated simulator
+:mod:`xlt.stats.simulate`, which calibrates the tests themselves, is :mod:`xlt.stats.power`.)
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -17,7 +23,8 @@ from xlt.stats.adjusted import adjusted_arrays, cell_logit_var, tost_feasibility
 from xlt.stats.primary import chance_logit, paper_ols_arrays
 from xlt.stats.stress import StressSpec, pseudo_true, stress_counts
 
-__all__ = ["operating_characteristics", "power_at", "mde_points", "fit_nuisance"]
+__all__ = ["operating_characteristics", "power_at", "mde_points", "fit_nuisance", "Design", "power_summary",
+           "assumptions", "paper_design", "evaluated_dataset", "planned_designs"]
 
 
 def _primary(k0, k1, n, sem, chance=0.25, alpha=0.05, **kw):
@@ -128,3 +135,152 @@ def fit_nuisance(cells: pd.DataFrame, chance: float = 0.25, base: StressSpec = S
         fit["gain_interaction_sd_points"] = float(np.sqrt(max(np.sum(rr**2) / ((M - 1) * (L - 1)) - binom, 0.0)))
         how["gain_interaction_sd_points"] = "residual SD of the gain two-way fit, binomial variance removed"
     return replace(base, n_models=M, **fit), how
+
+
+BONUS_GRID = (0.0, 2.0, 5.0, 8.0, 10.0, 15.0, 20.0, 30.0)  # points
+
+
+@dataclass(frozen=True)
+class Design:
+    """What a sweep (or a planned one) evaluates."""
+
+    models: tuple[str, ...]
+    semitic: tuple[str, ...]  # Semitic TRANSFER targets (source variants excluded)
+    control: tuple[str, ...]
+    n_items: int
+
+    def problems(self) -> list[str]:
+        """Why the primary test cannot be run on this design (empty if it can)."""
+        out = []
+        if not self.models:
+            out.append("needs >= 1 model")
+        if len(self.semitic) < 2 or len(self.control) < 2:
+            out.append(f"needs >= 2 Semitic and >= 2 control transfer languages "
+                       f"(have {len(self.semitic)} and {len(self.control)})")
+        if self.n_items < 1:
+            out.append("needs >= 1 item per language")
+        return out
+
+    def spec(self, bonus_points: float = 0.0, nuisance: StressSpec | None = None,
+             chance: float | None = None) -> StressSpec:
+        """The stress spec of this design (nuisance from ``nuisance`` or the defaults; ``chance`` = 1/K of
+        the task, else the nuisance's own)."""
+        base = nuisance or StressSpec()
+        if chance is not None:
+            base = replace(base, chance=float(chance))
+        acc = base.baseline_acc
+        if acc is not None and len(acc) != len(self.models):  # fitted on other models: spread over the range
+            acc = tuple(np.interp(np.linspace(0, 1, len(self.models)), np.linspace(0, 1, len(acc)), sorted(acc)))
+        return replace(base, n_models=len(self.models), n_semitic=len(self.semitic), n_control=len(self.control),
+                       n_items=int(self.n_items), bonus_points=float(bonus_points), baseline_acc=acc)
+
+
+def power_summary(design: Design, bonus: float = 10.0, n_sims: int = 400, power: float = 0.8, alpha: float = 0.05,
+                  seed: int = 0, nuisance: StressSpec | None = None, margin: float = 0.25,
+                  source: str = "stress-simulator defaults", chance: float | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(summary, curve): operating characteristics at ``bonus`` POINTS, the minimum detectable bonus
+    in points and whether TOST equivalence is feasible; power over :data:`BONUS_GRID` (``chance``: 1/K of
+    the task, simulated as the floor of every item's accuracy). Raises
+    ValueError if :meth:`Design.problems` is not empty."""
+    if design.problems():
+        raise ValueError("; ".join(design.problems()))
+    spec = design.spec(bonus, nuisance, chance)
+    oc = operating_characteristics(spec, n_sims=n_sims, seed=seed, alpha=alpha, margin=margin)
+    mde = mde_points(spec, power=power, n_sims=n_sims, seed=seed, alpha=alpha)
+    mcse = float(np.sqrt(alpha * (1 - alpha) / n_sims))
+    tost = (f"feasible: median SE {oc['median_se']:.3f} <= {oc['se_needed_tost']:.3f} needed" if oc["tost_feasible"]
+            else f"NOT feasible: needs SE <= {oc['se_needed_tost']:.3f} (80 % power at no effect), "
+                 f"design has ~{oc['median_se']:.3f}")
+    rows = [
+        ("models", len(design.models), ", ".join(design.models)),
+        ("Semitic transfer languages", len(design.semitic), ", ".join(design.semitic)),
+        ("control transfer languages", len(design.control), ", ".join(design.control)),
+        ("items per language", design.n_items, ""),
+        ("simulated studies", n_sims, f"stress simulator, nuisance: {source}; Monte Carlo SE of a 5 % rate {mcse:.3f}"),
+        ("planted bonus (points)", bonus, "added to the Semitic targets' gain"),
+        ("power of the primary test", oc.get("power", float("nan")),
+         f"alpha={alpha}; CI coverage {oc.get('coverage', float('nan')):.3f}"),
+        ("false-positive rate, primary test (bonus 0)", oc["fpr_primary"], "should be ~alpha"),
+        ("false-positive rate, paper's OLS (bonus 0)", oc["fpr_paper_ols"], "the reproduced invalid test"),
+        (f"minimum detectable bonus at {power:.0%} power (points)", mde,
+         "not detectable below 40 points" if not np.isfinite(mde) else "accuracy points, planted on Semitic targets"),
+        (f"TOST equivalence within +-{margin:g} logits", oc["tost_feasible"], tost),
+    ]
+    summary = pd.DataFrame(rows, columns=["quantity", "value", "note"], dtype=object)
+    curve = pd.DataFrame([{"bonus_points": b, "power": power_at(spec, b, n_sims, seed, alpha)} for b in BONUS_GRID])
+    return summary, curve
+
+
+def assumptions(spec: StressSpec | None = None) -> str:
+    """The simulator's nuisance parameters, for the report text and the planner."""
+    spec = spec or StressSpec()
+    return ", ".join(f"{k}={(tuple(round(x, 3) for x in v) if isinstance(v, tuple) else round(v, 3) if isinstance(v, float) else v)}"
+                     for k, v in spec.nuisance().items())
+
+
+# Items per language in the evaluated split, and labels per item, of each dataset.
+EVAL_ITEMS = {"belebele": 900, "sib200": 204}
+N_LABELS = {"belebele": 4, "sib200": 7}
+PAPER_ITEMS = 100  # the paper's data.n_eval
+
+
+def paper_design(models: Sequence[str]) -> Design:
+    """The paper's 3 vs 3 design for ``models``: its panel minus the ``ar`` source, 100 Belebele items."""
+    from xlt.languages import LANGUAGES, PANELS, SOURCE_GROUPS
+
+    targets = [t for t in PANELS["paper"] if t not in SOURCE_GROUPS["ar"]]
+    return Design(tuple(models), tuple(t for t in targets if LANGUAGES[t].semitic),
+                  tuple(t for t in targets if not LANGUAGES[t].semitic), PAPER_ITEMS)
+
+
+def evaluated_dataset(cfg, targets: Sequence[str]) -> tuple[str, int]:
+    """(dataset, number of labels) a composed config evaluates; ConfigError if it lacks a target."""
+    from xlt.errors import ConfigError
+    from xlt.languages import DATASETS, LANGUAGES
+
+    task = cfg.get("task")
+    name = None if task is None else task.get("name")
+    having = [ds for ds in DATASETS if all(LANGUAGES[t].in_dataset(ds) for t in targets)]
+    if name is None:
+        if not having:
+            lacks = {ds: [t for t in targets if not LANGUAGES[t].in_dataset(ds)] for ds in DATASETS}
+            raise ConfigError("no dataset has every target: " +
+                              "; ".join(f"{ds} lacks {', '.join(codes)}" for ds, codes in lacks.items()))
+        return having[0], N_LABELS[having[0]]
+    if name not in EVAL_ITEMS:
+        raise ConfigError(f"unknown task {name!r}; valid: {', '.join(EVAL_ITEMS)}")
+    missing = [t for t in targets if not LANGUAGES[t].in_dataset(name)]
+    if missing:
+        hint = f"; {having[0]} has them all: add task={having[0]}" if having else ""
+        raise ConfigError(f"task={name} has no {', '.join(missing)}{hint}")
+    return name, int(task.get("n_labels") or N_LABELS[name])
+
+
+def planned_designs(overrides: Sequence[str]) -> dict[str, tuple[Design, str, int]]:
+    """``{source: (Design, dataset, n_labels)}`` of a planned sweep (``source@dataset`` when a sweep
+    spans several datasets). ``overrides`` are ``python -m xlt.train -m`` overrides: every combination
+    is composed and validated (ConfigError, or Hydra's error, naming a bad value)."""
+    from xlt.conditions import Condition
+    from xlt.config.compose import compose, sweep_combinations
+    from xlt.languages import LANGUAGES
+
+    by_key: dict[tuple[str, str, int], dict] = {}
+    for combo in sweep_combinations(overrides):
+        cfg = compose(combo)
+        cond = Condition.from_cfg(cfg)
+        dataset, n_labels = evaluated_dataset(cfg, cond.targets)
+        d = by_key.setdefault((cond.source, dataset, n_labels),
+                              {"models": [], "targets": [], "variants": set(), "n": set()})
+        d["models"].append(cond.model)
+        d["targets"] += list(cond.targets)
+        d["variants"] |= set(cond.source_variants)
+        d["n"].add(int(cfg.data.n_eval))
+    several = len({k[1:] for k in by_key}) > 1
+    out = {}
+    for (source, dataset, n_labels), d in by_key.items():
+        targets = [t for t in dict.fromkeys(d["targets"]) if t not in d["variants"]]
+        sem = tuple(t for t in targets if LANGUAGES[t].semitic)
+        ctl = tuple(t for t in targets if not LANGUAGES[t].semitic)
+        design = Design(tuple(dict.fromkeys(d["models"])), sem, ctl, min(min(d["n"]), EVAL_ITEMS[dataset]))
+        out[f"{source}@{dataset}" if several else source] = (design, dataset, n_labels)
+    return out

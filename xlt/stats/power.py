@@ -1,4 +1,6 @@
-"""Power of the language-level test and false-positive rate of the paper's OLS.
+"""Power of the language-level test and false-positive rate of the paper's OLS under the
+paper-calibrated simulator (:class:`xlt.stats.simulate.SimSpec`): the calibration of the tests.
+Planning a design (stress simulator, accuracy points, ``python -m xlt.power``) is :mod:`xlt.stats.planning`.
 
 Everything is vectorised over simulated studies: the language-level test
 needs only cell counts, so studies are simulated as count arrays

@@ -23,7 +23,7 @@ from hydra.core.utils import JobReturn, JobStatus
 
 from xlt.results.store import DONE
 from xlt.sweep import inflight
-from xlt.sweep.plan import PlannedJob, launcher_params
+from xlt.sweep.validate import PlannedJob, launcher_params
 
 log = logging.getLogger(__name__)
 

@@ -17,26 +17,17 @@ import time
 from pathlib import Path
 from typing import Any
 
-CONF_DIR = Path(__file__).resolve().parents[2] / "conf"
-
 # The learnable setting: higher lr than the paper's uniform setting, small rank, no dropout.
 LEARN_OVERRIDES = ["regime=finetune", "regime.lr=5e-3", "regime.lora.r=8", "regime.lora.alpha=16",
                    "regime.lora.dropout=0.0", "regime.epochs=30", "regime.batch_size=4", "regime.warmup_ratio=0.0",
                    "regime.max_length=256", "trainer.enable_progress_bar=false", "logger=none"]
 
 
-def compose(overrides: list[str]):
-    """The root config with the learnable defaults, then ``overrides``."""
-    from hydra import compose as hydra_compose
-    from hydra import initialize_config_dir
-    from hydra.core.global_hydra import GlobalHydra
+def learnable_config(overrides: list[str]):
+    """The root config with the learnable defaults, then ``overrides`` (a later override wins)."""
+    from xlt.config.compose import compose
 
-    from xlt.conditions import register_resolvers
-
-    register_resolvers()
-    GlobalHydra.instance().clear()
-    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
-        return hydra_compose("config", overrides=[*LEARN_OVERRIDES, *overrides])
+    return compose([*LEARN_OVERRIDES, *overrides])
 
 
 def accuracy(model, tok, items, fmt, labels) -> float:
@@ -144,7 +135,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     out = Path(args.out)
     run_dir = Path(args.run_dir) if args.run_dir else out.with_suffix("")
-    report = run(compose(args.overrides), run_dir, args.items)
+    report = run(learnable_config(args.overrides), run_dir, args.items)
     if report is not None:
         out.write_text(json.dumps(report, indent=1))
         print(json.dumps({k: v for k, v in report.items() if k not in ("step_losses", "lora_modules")}))

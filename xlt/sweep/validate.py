@@ -37,8 +37,8 @@ def _describe(overrides: Sequence[str]) -> str:
     return " ".join(o for o in overrides if not o.startswith("hydra."))
 
 
-def plan_jobs(config_loader, master: DictConfig, jobs: Sequence[Sequence[str]],
-              first_index: int = 0) -> list[PlannedJob]:
+def validate_jobs(config_loader, master: DictConfig, jobs: Sequence[Sequence[str]],
+                  first_index: int = 0) -> list[PlannedJob]:
     """Compose each job's config and validate it; collect every problem, then raise once."""
     from xlt.conditions import Condition
     from xlt.data.tasks import check_needed, tasks_of
