@@ -94,14 +94,14 @@ def worker(spec_path: str) -> None:
     import torch
 
     from train_throughput import _model, _sync
-    from xlt.training.fit import prepare_model
+    from xlt.training.fit import TrainSettings, prepare_model
     from xlt.training.module import LOSSES
 
     spec = json.loads(Path(spec_path).read_text())
     args, variant, device = spec["args"], spec["variant"], spec["args"]["device"]
     loss_fn = LOSSES[variant]
     cfg, _ = _cfg(args)
-    model = prepare_model(cfg, _model(argparse_ns(args), cfg))
+    model = prepare_model(TrainSettings.from_cfg(cfg), _model(argparse_ns(args), cfg))
     with torch.no_grad():  # LoRA B starts at zero (A's grads would be zero): same seeded values everywhere
         g = torch.Generator().manual_seed(1)
         for name, p in model.named_parameters():

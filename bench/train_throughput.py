@@ -184,7 +184,7 @@ def main() -> None:
 
     from xlt.models.loading import load_tokenizer
     from xlt.training.check import learnable_config
-    from xlt.training.fit import prepare_model
+    from xlt.training.fit import TrainSettings, prepare_model
 
     preset = {"8b": "llama31_8b", "small": "tiny"}.get(args.arch, args.arch)
     overrides = SMALL if args.arch == "small" else []
@@ -193,7 +193,7 @@ def main() -> None:
     tok_cfg = learnable_config(["model=tiny"]).model if args.random_init else cfg.model  # offline tokenizer
     tok = load_tokenizer(tok_cfg)
     batches, pad = _batches(args, cfg, tok)
-    model = prepare_model(cfg, _model(args, cfg))
+    model = prepare_model(TrainSettings.from_cfg(cfg), _model(args, cfg))
     if args.device.startswith("cuda"):
         torch.cuda.reset_peak_memory_stats()
     bare1 = bare_loop(model, batches, args)

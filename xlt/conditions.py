@@ -17,48 +17,17 @@ from omegaconf import DictConfig, OmegaConf, open_dict
 
 from xlt.errors import ConfigError
 
-# Config nodes that define what a condition computes. Everything else (trainer, strategy, logger,
-# cluster, launcher, paths, force) changes how or where it runs, not its results.
-IDENTITY_KEYS = ("task", "model", "lang", "regime", "targets", "data", "seed")
-# Inside `model`, these describe resources, bookkeeping or where the weights sit, not the model: what
-# was loaded enters as `model.checkpoint` (a fingerprint of the weights, xlt.models.checkpoint).
-MODEL_NON_IDENTITY = ("resources", "strategy", "weights_note", "local_path", "revision", "gguf")
-# Regime keys that only matter when the regime trains (conf/hparams/lora.yaml).
-TRAINING_KEYS = ("lora", "lr", "weight_decay", "warmup_ratio", "epochs", "batch_size", "grad_accum",
-                 "max_length", "gradient_checkpointing", "bucket_by_length", "ckpt_every_n_steps",
-                 "adapt_memory")
-
-
-def _plain(node: Any) -> Any:
-    if isinstance(node, DictConfig) or OmegaConf.is_list(node):
-        return OmegaConf.to_container(node, resolve=True)
-    return node
-
-
 def identity_payload(cfg: DictConfig) -> dict[str, Any]:
-    """The resolved sub-config that determines a condition's results."""
-    payload: dict[str, Any] = {}
-    for key in IDENTITY_KEYS:
+    """The resolved sub-config that determines a condition's results: the keys the schema classes as
+    results (plus training keys when the regime trains, generation keys when it generates), with the
+    weights' source replaced by the fingerprint of what was loaded (``xlt.config.identity``)."""
+    from xlt.config.identity import identity_of
+
+    for key in ("task", "model", "regime", "data"):
         if key not in cfg:
             raise ConfigError(f"config has no {key!r} node; is this the xlt root config?")
-        payload[key] = _plain(cfg[key])
-    payload["train_task"] = _plain(cfg.get("train_task"))  # None: the task itself
-    payload["model"] = {k: v for k, v in payload["model"].items() if k not in MODEL_NON_IDENTITY}
+    payload = identity_of(cfg)
     payload["model"]["checkpoint"] = checkpoint_fingerprint(cfg.model)
-    # How scoring is batched changes speed, not results (exactness is tested to 1e-4).
-    payload["data"] = {k: v for k, v in payload["data"].items() if k not in ("eval_batch_size", "prefix_reuse")}
-    payload["regime"].pop("ckpt_every_n_steps", None)  # how often to save, not what is learned
-    payload["regime"].pop("adapt_memory", None)  # keeps the effective batch: how a step runs, not what
-    if not payload["regime"].get("train", False):
-        # Without training, results depend on neither the source language nor the seed (scoring and
-        # greedy CoT are deterministic): one baseline serves every source and seed of a sweep.
-        del payload["lang"], payload["seed"], payload["train_task"]
-        payload["task"] = {k: v for k, v in payload["task"].items() if k not in ("train_from", "train_split")}
-        payload["regime"] = {k: v for k, v in payload["regime"].items() if k not in TRAINING_KEYS}
-        payload["data"] = {k: v for k, v in payload["data"].items() if k not in ("n_train", "leak")}
-    if not payload["regime"].get("cot", False):
-        payload["regime"].pop("cot_max_new_tokens", None)
-        payload["regime"].pop("cot_max_items", None)
     return payload
 
 
@@ -101,6 +70,8 @@ def model_name_from(hub_id: str | None, local_path: str | None) -> str:
 def register_resolvers() -> None:
     """Register ``${xlt_condition_id:}`` (hydra.run.dir / hydra.sweep.subdir) and
     ``${xlt_model_name:hub_id,local_path}`` (the name of ``model=hf``)."""
+    import xlt.config.schema  # noqa: F401  registers the typed schema conf/config.yaml extends
+
     if not OmegaConf.has_resolver("xlt_condition_id"):
         OmegaConf.register_new_resolver("xlt_condition_id", _resolver_condition_id)
     if not OmegaConf.has_resolver("xlt_model_name"):
@@ -138,11 +109,11 @@ class Condition:
             regime=str(cfg.regime.name),
             trains=bool(cfg.regime.train),
             cot=bool(cfg.regime.cot),
-            format_only=bool(cfg.regime.get("format_only", False)),
+            format_only=bool(cfg.regime.format_only),
             targets=tuple(resolve_targets(cfg.targets)),
             seed=int(cfg.seed),
             task=str(cfg.task.name),
-            train_task=str((cfg.get("train_task") or cfg.task).name),
+            train_task=str((cfg.train_task or cfg.task).name),
         )
 
     def tags(self) -> dict[str, str | int | None]:
@@ -157,15 +128,17 @@ from xlt.config.compose import CONF_DIR  # noqa: E402 - one definition for every
 
 def strategy_preset(cfg: DictConfig) -> DictConfig:
     """The strategy config to use: ``strategy=preset`` means the one the model preset names."""
-    if cfg.strategy.get("name") != "preset":
+    if cfg.strategy.name != "preset":
         return cfg.strategy
-    name = cfg.model.get("strategy")
+    name = cfg.model.strategy
     path = CONF_DIR / "strategy" / f"{name}.yaml"
     if not name or name == "preset" or not path.exists():
         valid = sorted(p.stem for p in path.parent.glob("*.yaml") if p.stem != "preset")
         raise ConfigError(f"strategy=preset: model {cfg.model.name!r} names strategy {name!r}; "
                           f"valid: {', '.join(valid)}")
-    return OmegaConf.load(path)
+    from xlt.config.compose import compose
+
+    return compose([f"strategy={name}"]).strategy  # through Hydra: the same schema checks as any group
 
 
 def apply_strategy_preset(cfg: DictConfig) -> None:
@@ -176,59 +149,34 @@ def apply_strategy_preset(cfg: DictConfig) -> None:
             cfg.strategy = resolved
 
 
-PROMPTS = ("numbered", "lettered")
-SPLITS = ("paper", "passage", "kfold")
-SOURCES = ("fixtures", "local", "hub")
-
-
 def validate(cfg: DictConfig) -> None:
-    """Check values Hydra cannot check (language codes, enums, ranges); raise ConfigError naming them."""
+    """Check what the schema cannot (language codes, ranges, cross-field rules); raise ConfigError naming it."""
     from xlt.languages import resolve_source, resolve_targets
 
     resolve_source(cfg.lang)
     targets = resolve_targets(cfg.targets)
     if not targets:
         raise ConfigError("targets is empty; choose a panel (e.g. targets=paper) or codes (targets=[heb_Hebr])")
-    data = cfg.data
+    from xlt.config.identity import check_declared
+    from xlt.config.schema import check_values
     from xlt.data.prompts import get_format
-    from xlt.data.tasks import LEAK_MODES, SUBSETS, tasks_of
+    from xlt.data.tasks import tasks_of
 
+    check_declared(cfg)  # a `+key=value` Hydra let through would stay out of the id
+    check_values(cfg)  # ranges and choices; Hydra checked keys, types and enums while composing
+    data = cfg.data
     task, _ = tasks_of(cfg)
-    for key, value, valid in (
-        ("data.prompt", data.prompt, PROMPTS),
-        ("data.split", data.split, SPLITS),
-        ("data.source", data.source, SOURCES),
-        ("data.subset", data.subset, SUBSETS),
-        ("data.leak", data.leak, LEAK_MODES),
-    ):
-        if value not in valid:
-            raise ConfigError(f"unknown {key} {value!r}; valid choices: {', '.join(valid)}")
     get_format(data.prompt, task.n_labels)
-    try:
-        from xlt.scoring.scorer import reuse_mode
-
-        reuse_mode(data.get("prefix_reuse", True))
-    except ValueError as err:
-        raise ConfigError(str(err)) from None
     if data.source == "local" and not data.dir:
         raise ConfigError("data.source=local needs data.dir=<folder of <code>.jsonl files>")
-    if int(data.n_eval) < 1:
-        raise ConfigError(f"data.n_eval must be >= 1, got {data.n_eval}")
     if data.split == "kfold" and not (0 <= int(data.fold) < int(data.n_folds)):
         raise ConfigError(f"data.fold must be in [0, {data.n_folds}), got {data.fold}")
-    if cfg.model.get("trust_remote_code", False) and not cfg.model.get("trust_remote_code_reason"):
+    if cfg.model.trust_remote_code and not cfg.model.trust_remote_code_reason:
         raise ConfigError(
             f"model {cfg.model.name!r} sets trust_remote_code=true without trust_remote_code_reason; "
             "remote code stays off unless a preset says why"
         )
-    if not cfg.model.get("tiny", False) and not any(cfg.model.get(k) for k in ("hub_id", "local_path", "gguf")):
+    if not cfg.model.tiny and not any(cfg.model[k] for k in ("hub_id", "local_path", "gguf")):
         raise ConfigError(f"model {cfg.model.name!r} names no weights; set model.hub_id=ORG/NAME "
                           "or model.local_path=DIR (config.json + *.safetensors)")
     strategy_preset(cfg)
-    n_cot = cfg.regime.get("cot_max_items")
-    if n_cot is not None and int(n_cot) < 1:
-        raise ConfigError(f"regime.cot_max_items must be >= 1 or null (all held-out items), got {n_cot}")
-    if cfg.regime.train:
-        for key in ("lr", "epochs", "batch_size"):
-            if float(cfg.regime[key]) <= 0:
-                raise ConfigError(f"regime.{key} must be > 0, got {cfg.regime[key]}")

@@ -53,10 +53,39 @@ def check_group_choices(args: Iterable[str], conf_dir: Path) -> None:
                 raise unknown_choice(f"{key} option", value, valid, limit=len(valid))
 
 
+def composition_error(err: BaseException) -> ConfigError:
+    """Hydra's multi-line composition error (a key the schema lacks, a wrong type, a bad enum value) as
+    one line naming the key, what is wrong and what is valid."""
+    cause = err.__cause__ or err
+    key = getattr(cause, "full_key", None)
+    msg = str(getattr(cause, "msg", None) or cause).strip().splitlines()[0]
+    if key and msg.startswith("Key "):
+        node = key.rsplit(".", 1)[0] if "." in key else ""
+        from xlt.config.identity import schema_fields
+
+        valid = sorted(p.rsplit(".", 1)[-1] for p, _ in schema_fields() if p.rsplit(".", 1)[0] == node and "." in p)
+        return ConfigError(f"{key} is not a config key; valid keys of {node}: {', '.join(valid)}")
+    return ConfigError(f"{key}: {msg}" if key else msg)
+
+
+def check_composes(args: list[str]) -> None:
+    """Compose a single (non-multirun) run's config once, so a schema error is one line, not Hydra's
+    report; a multirun is checked job by job by the sweeper."""
+    if "-m" in args or "--multirun" in args or any(a.startswith("-") for a in args):
+        return
+    from xlt.config.compose import compose
+
+    try:
+        compose([a for a in args if "=" in a])
+    except Exception as err:  # noqa: BLE001 - Hydra/OmegaConf raise several types for one cause
+        raise composition_error(err) from None
+
+
 def main_guard(conf_dir: Path) -> None:
-    """Run the check on ``sys.argv``; print the error and exit 2 instead of a traceback."""
+    """Run the checks on ``sys.argv``; print the error and exit 2 instead of a traceback."""
     try:
         check_group_choices(sys.argv[1:], conf_dir)
+        check_composes(sys.argv[1:])
     except ConfigError as err:
         print(f"error: {err}", file=sys.stderr)
         sys.exit(2)

@@ -12,14 +12,14 @@ def test_adapter_reload_gives_the_same_logits(learn_cfg, tmp_path):
     from xlt.models.loading import load_model, load_tokenizer
     from xlt.scoring.labels import resolve_labels
     from xlt.training.examples import build_examples, collate
-    from xlt.training.fit import finetune
+    from xlt.training.fit import TrainSettings, finetune
     from xlt.training.learnable import learnable_items
 
     cfg = learn_cfg("model=tiny", "regime.lora.dropout=0.1")
     tok, fmt = load_tokenizer(cfg.model), get_format("numbered")
     labels = resolve_labels(tok, fmt.labels)
     items = learnable_items(16)
-    trained = finetune(cfg, None, tok, items, fmt, labels, tmp_path, max_steps=3)
+    trained = finetune(TrainSettings.from_cfg(cfg), None, tok, items, fmt, labels, tmp_path, max_steps=3)
     batch = collate(build_examples(tok, items, fmt, labels), tok.pad_token_id)
     reloaded = PeftModel.from_pretrained(load_model(cfg.model), tmp_path / "adapter").eval()
     merged = PeftModel.from_pretrained(load_model(cfg.model), tmp_path / "adapter").merge_and_unload().eval()

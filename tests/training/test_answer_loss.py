@@ -28,12 +28,12 @@ def _grads(model):
 @pytest.mark.parametrize("preset", TWINS)
 def test_answer_only_loss_matches_the_full_logit_loss(learn_cfg, preset):
     from xlt.models.loading import load_model, load_tokenizer
-    from xlt.training.fit import prepare_model
+    from xlt.training.fit import TrainSettings, prepare_model
     from xlt.training.module import answer_only_loss, full_logit_loss
 
     cfg = learn_cfg(f"model={preset}", "regime.lora.dropout=0.0")
     tok = load_tokenizer(cfg.model)
-    model = prepare_model(cfg, load_model(cfg.model))
+    model = prepare_model(TrainSettings.from_cfg(cfg), load_model(cfg.model))
     model.train()
     batch = _batch(cfg, tok)
     with torch.no_grad():  # LoRA B starts at zero: give the adapters weight so their grads are not trivial

@@ -57,6 +57,7 @@ def test_finetune_logs_its_plan_and_progress_and_the_guard_stops_a_run(learn_cfg
     from xlt.models.loading import load_tokenizer
     from xlt.scoring.labels import resolve_labels
     from xlt.training import fit
+    from xlt.training.settings import TrainSettings
     from xlt.training.learnable import learnable_items
 
     cfg = learn_cfg("model=tiny", "regime.epochs=1", "regime.batch_size=4")
@@ -65,7 +66,7 @@ def test_finetune_logs_its_plan_and_progress_and_the_guard_stops_a_run(learn_cfg
     labels = resolve_labels(tok, fmt.labels)
     items = learnable_items(8)
     with caplog.at_level(logging.INFO):
-        fit.finetune(cfg, None, tok, items, fmt, labels, tmp_path / "ok")
+        fit.finetune(TrainSettings.from_cfg(cfg), None, tok, items, fmt, labels, tmp_path / "ok")
     text = caplog.text
     assert "memory plan" in text and "micro-batch 4 x accumulation 1" in text
     assert "step 2/2 (100%)" in text and "s/step" in text and "left ~" in text
@@ -74,4 +75,4 @@ def test_finetune_logs_its_plan_and_progress_and_the_guard_stops_a_run(learn_cfg
     # A limit below what the process already uses: the guard interrupts and the error says what to do.
     monkeypatch.setattr(fit, "plan_memory", lambda cfg, n: StepPlan(4, 1, False, 0.0, 1.0 * 2**20))
     with pytest.raises(ConfigError, match="memory use passed"):
-        fit.finetune(cfg, None, tok, learnable_items(64, filler_words=100), fmt, labels, tmp_path / "oom")
+        fit.finetune(TrainSettings.from_cfg(cfg), None, tok, learnable_items(64, filler_words=100), fmt, labels, tmp_path / "oom")

@@ -34,7 +34,7 @@ def test_resumed_run_reaches_the_uninterrupted_adapter(learn_cfg, tmp_path, ever
     from xlt.data.prompts import get_format
     from xlt.models.loading import load_tokenizer
     from xlt.scoring.labels import resolve_labels
-    from xlt.training.fit import finetune
+    from xlt.training.fit import TrainSettings, finetune
     from xlt.training.learnable import learnable_items
 
     # 24 items / batch 4 = 6 steps per epoch, 2 epochs; warmup + decay on. Checkpoints every 4 steps
@@ -45,12 +45,12 @@ def test_resumed_run_reaches_the_uninterrupted_adapter(learn_cfg, tmp_path, ever
     tok, fmt = load_tokenizer(cfg.model), get_format("numbered")
     labels = resolve_labels(tok, fmt.labels)
     items = learnable_items(24)
-    finetune(cfg, None, tok, items, fmt, labels, tmp_path / "full")
+    finetune(TrainSettings.from_cfg(cfg), None, tok, items, fmt, labels, tmp_path / "full")
     with pytest.raises(Stop):
-        finetune(cfg, None, tok, items, fmt, labels, tmp_path / "cut", callbacks=[_stop_after(stop)])
+        finetune(TrainSettings.from_cfg(cfg), None, tok, items, fmt, labels, tmp_path / "cut", callbacks=[_stop_after(stop)])
     assert (tmp_path / "cut" / "checkpoints" / "last.ckpt").exists()
     assert not (tmp_path / "cut" / "adapter").exists()
-    finetune(cfg, None, tok, items, fmt, labels, tmp_path / "cut")
+    finetune(TrainSettings.from_cfg(cfg), None, tok, items, fmt, labels, tmp_path / "cut")
     full, cut = _adapter(tmp_path / "full"), _adapter(tmp_path / "cut")
     assert full.keys() == cut.keys()
     worst = max(float((full[k] - cut[k]).abs().max()) for k in full)

@@ -24,13 +24,13 @@ def test_twin_finetunes_with_its_preset_targets(learn_cfg, tmp_path, preset, att
     from xlt.models.loading import load_tokenizer
     from xlt.scoring.labels import resolve_labels
     from xlt.training.adapter import ADAPTER_FILE, lora_module_names
-    from xlt.training.fit import finetune
+    from xlt.training.fit import TrainSettings, finetune
     from xlt.training.learnable import learnable_items
 
     cfg = learn_cfg(f"model={preset}", "regime.lora.dropout=0.05", "regime.batch_size=4")
     tok, fmt = load_tokenizer(cfg.model), get_format("numbered")
     labels = resolve_labels(tok, fmt.labels)
-    trained = finetune(cfg, None, tok, learnable_items(8), fmt, labels, tmp_path, max_steps=2)
+    trained = finetune(TrainSettings.from_cfg(cfg), None, tok, learnable_items(8), fmt, labels, tmp_path, max_steps=2)
     names = lora_module_names(trained)
     leaves = {n.rsplit(".", 1)[-1] for n in names}
     n_layers = int(cfg.model.arch.num_hidden_layers)

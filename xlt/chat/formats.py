@@ -258,15 +258,17 @@ def chat_format(model_cfg: Any, tok: Any) -> ChatFormat | None:
     """
     from xlt.models.loading import uses_chat_template
 
-    block = dict(model_cfg.get("chat") or {})
-    arch = model_cfg.get("arch") or {}
-    model_type = arch.get("model_type") if hasattr(arch, "get") else None
-    family = family_name(block["family"]) if block.get("family") else None
-    if block.get("reference_template") and not getattr(tok, "chat_template", None):
+    from xlt.config.schema import ChatConf, ModelConf, typed
+
+    model_cfg = typed(ModelConf, model_cfg)
+    block = model_cfg.chat if model_cfg.chat is not None else ChatConf()
+    model_type = (model_cfg.arch or {}).get("model_type")
+    family = family_name(block.family) if block.family else None
+    if block.reference_template and not getattr(tok, "chat_template", None):
         tok.chat_template = reference_template(family or detect_family(None, model_type))
     if not uses_chat_template(model_cfg, tok):
         return None
     family = family or detect_family(tok, model_type)
-    date = block.get("date") or (HARMONY_DATE if family == "harmony" else None)
-    return ChatFormat(family, thinking=bool(block.get("thinking", True)),
-                      reasoning_effort=block.get("reasoning_effort"), date=str(date) if date else None)
+    date = block.date or (HARMONY_DATE if family == "harmony" else None)
+    return ChatFormat(family, thinking=block.thinking, reasoning_effort=block.reasoning_effort,
+                      date=str(date) if date else None)

@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 from typing import Iterable
 
-from omegaconf import DictConfig
 
 from xlt.data.items import Item
+from xlt.config.schema import DataConf
 from xlt.errors import ConfigError
 
 
@@ -37,7 +37,7 @@ def _check_unique(items: list[Item], source: str) -> list[Item]:
     return items
 
 
-def available_languages(data_cfg: DictConfig) -> list[str]:
+def available_languages(data_cfg: DataConf) -> list[str]:
     """Codes the configured source can provide (the hub: every registry code)."""
     if data_cfg.source == "fixtures":
         from xlt.data.fixtures import FIXTURE_LANGUAGES
@@ -50,7 +50,7 @@ def available_languages(data_cfg: DictConfig) -> list[str]:
     return list(codes_in("belebele"))
 
 
-def check_available(data_cfg: DictConfig, codes: Iterable[str]) -> None:
+def check_available(data_cfg: DataConf, codes: Iterable[str]) -> None:
     """Fail early (before any model loads) when a needed language is missing from the source."""
     if data_cfg.source == "local" and not Path(data_cfg.dir).is_dir():
         raise ConfigError(f"data.dir {data_cfg.dir!r} is not a folder")
@@ -62,7 +62,7 @@ def check_available(data_cfg: DictConfig, codes: Iterable[str]) -> None:
         )
 
 
-def load_language(data_cfg: DictConfig, code: str) -> list[Item]:
+def load_language(data_cfg: DataConf, code: str) -> list[Item]:
     """All items of one variant from the configured source."""
     if data_cfg.source == "fixtures":
         from xlt.data.fixtures import fixture_rows
@@ -77,15 +77,15 @@ def load_language(data_cfg: DictConfig, code: str) -> list[Item]:
     return _check_unique(_load_hub(data_cfg, code), f"{data_cfg.hub_id}:{code}")
 
 
-def _load_hub(data_cfg: DictConfig, code: str) -> list[Item]:
+def _load_hub(data_cfg: DataConf, code: str) -> list[Item]:
     # facebook/belebele: one config per variant, a single "test" split (as lm-evaluation-harness loads it).
     from datasets import load_dataset
 
-    ds = load_dataset(data_cfg.hub_id, code, split="test", revision=data_cfg.get("revision"))
+    ds = load_dataset(data_cfg.hub_id, code, split="test", revision=data_cfg.revision)
     return [Item.from_row(code, row, f"{data_cfg.hub_id}:{code}:{i}") for i, row in enumerate(ds)]
 
 
-def load_languages(data_cfg: DictConfig, codes: Iterable[str]) -> dict[str, list[Item]]:
+def load_languages(data_cfg: DataConf, codes: Iterable[str]) -> dict[str, list[Item]]:
     """Load several variants (each once), checking availability of all first."""
     codes = list(dict.fromkeys(codes))
     check_available(data_cfg, codes)

@@ -17,6 +17,7 @@ from omegaconf import DictConfig
 
 from xlt.data.items import Item
 from xlt.data.splits import Split, make_split
+from xlt.config.schema import DataConf
 from xlt.errors import ConfigError, unknown_choice
 
 log = logging.getLogger(__name__)
@@ -62,11 +63,11 @@ class Task:
 def tasks_of(cfg: DictConfig) -> tuple[Task, Task]:
     """(evaluated task, training task) of a composed config."""
     task = Task.from_cfg(cfg.task)
-    train = cfg.get("train_task")
+    train = cfg.train_task
     return task, (Task.from_cfg(train) if train is not None else task)
 
 
-def available_languages(task: Task, data_cfg: DictConfig) -> list[str]:
+def available_languages(task: Task, data_cfg: DataConf) -> list[str]:
     """Variants the task's configured source can provide."""
     if task.name == "belebele":
         from xlt.data.belebele import available_languages as belebele_languages
@@ -85,7 +86,7 @@ def available_languages(task: Task, data_cfg: DictConfig) -> list[str]:
     return sib_languages(task.dir)
 
 
-def check_available(task: Task, data_cfg: DictConfig, codes: Iterable[str]) -> None:
+def check_available(task: Task, data_cfg: DataConf, codes: Iterable[str]) -> None:
     """Fail before any model loads when a needed variant is missing from the task's source."""
     if task.name == "belebele":
         from xlt.data.belebele import check_available as belebele_check
@@ -99,7 +100,7 @@ def check_available(task: Task, data_cfg: DictConfig, codes: Iterable[str]) -> N
         raise ConfigError(f"task sib200 ({task.dir}) has no {', '.join(missing)}; available: {shown}")
 
 
-def check_needed(task: Task, train_task: Task, data_cfg: DictConfig, sources: list[str], targets: list[str],
+def check_needed(task: Task, train_task: Task, data_cfg: DataConf, sources: list[str], targets: list[str],
                  trains: bool) -> None:
     """Every variant a condition reads is available: targets in the evaluated task, sources in the
     task they train from."""
@@ -112,7 +113,7 @@ def check_needed(task: Task, train_task: Task, data_cfg: DictConfig, sources: li
         check_available(train_task, data_cfg, sources)
 
 
-def load_items(task: Task, data_cfg: DictConfig, codes: Iterable[str], which: str) -> dict[str, list[Item]]:
+def load_items(task: Task, data_cfg: DataConf, codes: Iterable[str], which: str) -> dict[str, list[Item]]:
     """Items per variant: ``which="eval"`` the evaluation split, ``"train"`` the task's train split."""
     codes = list(dict.fromkeys(codes))
     check_available(task, data_cfg, codes)
@@ -138,7 +139,7 @@ class TaskSplit:
     leak: dict[str, Any] | None = None
 
 
-def build_split(task: Task, train_task: Task, data_cfg: DictConfig, sources: list[str],
+def build_split(task: Task, train_task: Task, data_cfg: DataConf, sources: list[str],
                 targets: list[str], trains: bool) -> TaskSplit:
     """Load the items a condition needs and draw its leak-free split (held-out items per target)."""
     d = data_cfg
@@ -149,7 +150,7 @@ def build_split(task: Task, train_task: Task, data_cfg: DictConfig, sources: lis
         which = "train" if train_task.train_from == "own" else "eval"
         pool = load_items(train_task, d, sources, which)
     split = make_split(eval_data, sources if trains else [], targets, d.split, int(d.n_eval), int(d.split_seed),
-                       d.get("n_train"), int(d.n_folds), int(d.fold), str(d.subset), train_pool=pool)
+                       d.n_train, int(d.n_folds), int(d.fold), str(d.subset), train_pool=pool)
     if not trains or heldin:
         return TaskSplit(split)
     leak = leak_check(task, train_task, d, split)
@@ -164,7 +165,7 @@ def build_split(task: Task, train_task: Task, data_cfg: DictConfig, sources: lis
     return TaskSplit(split, leak)
 
 
-def leak_check(task: Task, train_task: Task, data_cfg: DictConfig, split: Split) -> dict[str, Any]:
+def leak_check(task: Task, train_task: Task, data_cfg: DataConf, split: Split) -> dict[str, Any]:
     """Evaluated items that share a FLORES-200 sentence id with any training item, in any language."""
     from xlt.data.flores import overlap
 
@@ -191,7 +192,7 @@ def _annotated(items: list[Item], ids: dict[str, tuple[int, ...]]) -> list[Item]
     return [it if it.flores_ids else with_flores_ids([it], ids)[0] for it in items]
 
 
-def passage_ids(sib: Task, data_cfg: DictConfig, langs: set[str]) -> dict[str, tuple[int, ...]]:
+def passage_ids(sib: Task, data_cfg: DataConf, langs: set[str]) -> dict[str, tuple[int, ...]]:
     """Belebele link -> FLORES ids of the SIB-200 sentences its passage contains, matched in every variant
     both sources have among ``langs`` and a few pivots (the identity does not rest on one language's string)."""
     from xlt.data.belebele import load_languages

@@ -9,6 +9,8 @@ from typing import Any
 
 from omegaconf import DictConfig
 
+from xlt.config.schema import ModelConf, typed
+
 
 def _dtype(name: str):
     import torch
@@ -18,7 +20,8 @@ def _dtype(name: str):
 
 def model_source(model_cfg: DictConfig) -> tuple[str, dict[str, Any]]:
     """Where to load from and the kwargs that pin it (resolved revision, remote code)."""
-    if model_cfg.get("tiny", False):
+    model_cfg = typed(ModelConf, model_cfg)
+    if model_cfg.tiny:
         from xlt.models.tiny import ensure_tiny
 
         return str(ensure_tiny(model_cfg)), {}
@@ -29,7 +32,7 @@ def model_source(model_cfg: DictConfig) -> tuple[str, dict[str, Any]]:
         from xlt.models.gguf import ensure_converted
 
         return str(ensure_converted(model_cfg.gguf, cache_root())), {}
-    kwargs: dict[str, Any] = {"trust_remote_code": bool(model_cfg.get("trust_remote_code", False))}
+    kwargs: dict[str, Any] = {"trust_remote_code": model_cfg.trust_remote_code}
     if ckpt.kind == "hub":
         kwargs["revision"] = ckpt.revision  # the commit the condition id was computed from
     return ckpt.location, kwargs
@@ -37,7 +40,7 @@ def model_source(model_cfg: DictConfig) -> tuple[str, dict[str, Any]]:
 
 def uses_chat_template(model_cfg: DictConfig, tok) -> bool:
     """``chat_template: auto`` (or null) means: use the tokenizer's template when it has one."""
-    value = model_cfg.get("chat_template", False)
+    value = typed(ModelConf, model_cfg).chat_template
     if value is None or value == "auto":
         return bool(getattr(tok, "chat_template", None))
     return bool(value)
@@ -60,7 +63,7 @@ def load_model(model_cfg: DictConfig, dtype: str | None = None):
 
     path, kwargs = model_source(model_cfg)
     model = AutoModelForCausalLM.from_pretrained(
-        path, dtype=_dtype(dtype or model_cfg.dtype), use_safetensors=True, **kwargs
+        path, dtype=_dtype(dtype or typed(ModelConf, model_cfg).dtype), use_safetensors=True, **kwargs
     )
     model.eval()
     return model

@@ -14,6 +14,8 @@ from typing import Any
 
 from omegaconf import DictConfig
 
+from xlt.config.schema import ModelConf, typed
+
 from xlt.models.arch import arch_dict, build_config
 
 TOKENIZER_VERSION = 1
@@ -76,7 +78,7 @@ def tiny_key(model_cfg: DictConfig | dict[str, Any]) -> str:
     """Hash of everything that determines a tiny twin's files."""
     payload = {
         "arch": arch_dict(model_cfg),
-        "seed": int(model_cfg.get("init_seed", 0)),
+        "seed": typed(ModelConf, model_cfg).init_seed,
         "tokenizer": TOKENIZER_VERSION,
         "corpus": hashlib.sha256(_corpus().encode()).hexdigest(),
     }
@@ -100,7 +102,7 @@ def ensure_tiny(model_cfg: DictConfig | dict[str, Any]) -> Path:
         bos_token_id=tokenizer.bos_token_id,
         eos_token_id=tokenizer.eos_token_id,
     )
-    torch.manual_seed(int(model_cfg.get("init_seed", 0)))
+    torch.manual_seed(typed(ModelConf, model_cfg).init_seed)
     model = AutoModelForCausalLM.from_config(config, dtype=torch.float32)
     from xlt.models.checkpoint import save_atomically
 

@@ -7,14 +7,14 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from omegaconf import DictConfig
+from xlt.config.schema import ModelConf, RegimeConf, typed
 
 log = logging.getLogger(__name__)
 
 ADAPTER_FILE = "adapter_model.safetensors"
 
 
-def lora_config(model_cfg: DictConfig, regime: DictConfig):
+def lora_config(model_cfg: ModelConf, regime: RegimeConf):
     """peft LoraConfig for a preset's targets and the regime's LoRA hyperparameters.
 
     peft refuses ``lora_dropout != 0`` on ``target_parameters`` (fused MoE expert tensors: dropout cannot
@@ -23,9 +23,10 @@ def lora_config(model_cfg: DictConfig, regime: DictConfig):
     """
     from peft import LoraConfig
 
+    model_cfg, regime = typed(ModelConf, model_cfg), typed(RegimeConf, regime)
     kwargs: dict[str, Any] = {}
     dropout = float(regime.lora.dropout)
-    target_parameters = list(model_cfg.get("lora_target_parameters") or [])
+    target_parameters = list(model_cfg.lora_target_parameters)
     if target_parameters:
         kwargs["target_parameters"] = target_parameters
         if dropout:
@@ -36,14 +37,14 @@ def lora_config(model_cfg: DictConfig, regime: DictConfig):
                       target_modules=lora_targets(model_cfg), task_type="CAUSAL_LM", **kwargs)
 
 
-def lora_targets(model_cfg: DictConfig) -> list[str] | str:
+def lora_targets(model_cfg: ModelConf) -> list[str] | str:
     """The preset's LoRA target modules; unnamed (``model=hf``): peft's ``all-linear`` (every linear
     layer but the output head), the usual QLoRA choice, which works for any architecture."""
-    named = model_cfg.get("lora_targets")
+    named = typed(ModelConf, model_cfg).lora_targets
     return list(named) if named else "all-linear"
 
 
-def attach_lora(model, model_cfg: DictConfig, regime: DictConfig):
+def attach_lora(model, model_cfg: ModelConf, regime: RegimeConf):
     """Wrap ``model`` with peft LoRA on the preset's target modules (and expert parameters)."""
     from peft import get_peft_model
 

@@ -99,7 +99,7 @@ def run(cfg, run_dir: Path, n_items: int = 32) -> dict[str, Any] | None:
     from xlt.ranks import is_rank_zero
     from xlt.scoring.labels import resolve_labels
     from xlt.training.adapter import lora_module_names
-    from xlt.training.fit import finetune
+    from xlt.training.fit import TrainSettings, finetune
     from xlt.training.learnable import learnable_items
 
     torch.set_num_threads(max(1, (os.cpu_count() or 2) // int(cfg.trainer.devices)))
@@ -110,7 +110,7 @@ def run(cfg, run_dir: Path, n_items: int = 32) -> dict[str, Any] | None:
     before = accuracy(load_model(cfg.model), tok, items, fmt, labels) if is_rank_zero() else None
     rec, probe = _loss_recorder(), _partition_probe()
     t0 = time.perf_counter()
-    trained = finetune(cfg, None, tok, items, fmt, labels, run_dir, callbacks=[rec, probe])
+    trained = finetune(TrainSettings.from_cfg(cfg), None, tok, items, fmt, labels, run_dir, callbacks=[rec, probe])
     seconds = time.perf_counter() - t0
     if not is_rank_zero():
         return None

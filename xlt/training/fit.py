@@ -8,8 +8,7 @@ import os
 from pathlib import Path
 from typing import Any, Sequence
 
-from omegaconf import DictConfig, OmegaConf
-
+from xlt.config.schema import RegimeConf
 from xlt.data.items import Item
 from xlt.data.prompts import PromptFormat
 from xlt.scoring.labels import LabelTokens
@@ -18,19 +17,20 @@ from xlt.training.examples import build_examples
 from xlt.training.loader import ResumableLoader, batch_counter
 from xlt.training.memory import MemoryGuard, StepPlan, available_bytes, plan_step
 from xlt.training.progress import ProgressLog
+from xlt.training.settings import TrainSettings
 from xlt.training.strategies import build_strategy, deepspeed_config, zero_stage
 
 log = logging.getLogger(__name__)
 
-__all__ = ["attach_lora", "finetune", "make_trainer", "prepare_model", "train_loader"]
+__all__ = ["TrainSettings", "attach_lora", "finetune", "make_trainer", "prepare_model", "train_loader"]
 
 
-def train_loader(examples: Sequence, regime: DictConfig, pad_id: int, seed: int) -> ResumableLoader:
+def train_loader(examples: Sequence, regime: RegimeConf, pad_id: int, seed: int) -> ResumableLoader:
     """Length-bucketed, rank-sharded, resumable batches over ``examples``."""
-    return ResumableLoader(examples, int(regime.batch_size), seed, pad_id, bool(regime.get("bucket_by_length", True)))
+    return ResumableLoader(examples, regime.batch_size, seed, pad_id, regime.bucket_by_length)
 
 
-def prepare_model(cfg: DictConfig, model=None):
+def prepare_model(run: TrainSettings, model=None):
     """Load (unless given) the base model, enable gradient checkpointing if asked, attach LoRA.
 
     LoRA initialisation is seeded, so every rank (and a resumed run) starts from the same adapter.
@@ -40,13 +40,13 @@ def prepare_model(cfg: DictConfig, model=None):
     from xlt.models.loading import load_model
 
     if model is None:
-        model = load_model(cfg.model)
-    if cfg.regime.get("gradient_checkpointing", False):
+        model = load_model(run.model)
+    if run.regime.gradient_checkpointing:
         # Non-reentrant: works with frozen inputs (no enable_input_require_grads needed) and ZeRO-3.
         model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
     model.config.use_cache = False
-    torch.manual_seed(int(cfg.seed))
-    return attach_lora(model, cfg.model, cfg.regime)
+    torch.manual_seed(run.seed)
+    return attach_lora(model, run.model, run.regime)
 
 
 class _Zero3Factory:
@@ -55,15 +55,15 @@ class _Zero3Factory:
     rank materialises the whole checkpoint. Wrapping ``from_pretrained`` in ``deepspeed.zero.Init``
     fails with transformers 5 (GUIDE)."""
 
-    def __init__(self, cfg: DictConfig, ds_config: dict[str, Any]) -> None:
-        self.cfg, self.ds_config = cfg, ds_config
+    def __init__(self, run: TrainSettings, ds_config: dict[str, Any]) -> None:
+        self.run, self.ds_config = run, ds_config
         self.hf_ds_config = None
 
     def __call__(self):
         from transformers.integrations import HfDeepSpeedConfig
 
         self.hf_ds_config = HfDeepSpeedConfig(self.ds_config)  # registered via a weakref: keep it
-        return prepare_model(self.cfg)
+        return prepare_model(self.run)
 
     def release(self) -> None:
         """Forget the global ZeRO-3 flag so later ``from_pretrained`` calls (evaluation) load normally."""
@@ -73,21 +73,19 @@ class _Zero3Factory:
         unset_hf_deepspeed_config()
 
 
-def make_trainer(cfg: DictConfig, run_dir: Path, loggers: list, callbacks: Sequence = (), **overrides: Any):
+def make_trainer(run: TrainSettings, run_dir: Path, loggers: list, callbacks: Sequence = (), **overrides: Any):
     """The Lightning Trainer for a condition: checkpoints in the run dir, `last` for resume."""
     import lightning as L
     from lightning.pytorch.callbacks import ModelCheckpoint
 
-    trainer_kwargs = OmegaConf.to_container(cfg.trainer, resolve=True)
-    assert isinstance(trainer_kwargs, dict)
+    trainer_kwargs = run.trainer_kwargs()
     ckpt = ModelCheckpoint(dirpath=run_dir / "checkpoints", save_last=True, save_top_k=0,
-                           every_n_train_steps=int(cfg.regime.get("ckpt_every_n_steps", 50)))
-    strategy = build_strategy(cfg.strategy, str(trainer_kwargs.get("accelerator", "cpu")),
-                              int(cfg.regime.batch_size), str(trainer_kwargs.get("precision", "32-true")))
+                           every_n_train_steps=run.regime.ckpt_every_n_steps)
+    strategy = build_strategy(run.strategy, run.trainer.accelerator, run.regime.batch_size, run.trainer.precision)
     kwargs: dict[str, Any] = dict(
         strategy=strategy,
-        max_epochs=int(cfg.regime.epochs),
-        accumulate_grad_batches=int(cfg.regime.grad_accum),
+        max_epochs=run.regime.epochs,
+        accumulate_grad_batches=run.regime.grad_accum,
         callbacks=[ckpt, *callbacks],
         logger=loggers,
         default_root_dir=str(run_dir),
@@ -104,48 +102,41 @@ def make_trainer(cfg: DictConfig, run_dir: Path, loggers: list, callbacks: Seque
     return L.Trainer(**{**trainer_kwargs, **kwargs})
 
 
-def _total_steps(loader: ResumableLoader, regime: DictConfig, max_steps: int):
+def _total_steps(loader: ResumableLoader, regime: RegimeConf, max_steps: int):
     """Optimizer steps of the whole run, read lazily (the loader's length depends on the world size)."""
 
     def total() -> int:
-        per_epoch = -(-len(loader) // int(regime.grad_accum))
-        steps = per_epoch * int(regime.epochs)
+        per_epoch = -(-len(loader) // regime.grad_accum)
+        steps = per_epoch * regime.epochs
         return min(steps, max_steps) if max_steps and max_steps > 0 else steps
 
     return total
 
 
-def plan_memory(cfg: DictConfig, seq_len: int) -> StepPlan | None:
+def plan_memory(run: TrainSettings, seq_len: int) -> StepPlan | None:
     """On CPU: estimate the step's peak memory before training and fit it to this machine (see
     ``xlt.training.memory``); None elsewhere (GPU memory is planned by ``python -m xlt.plan``)."""
     from xlt.models.presets import model_stats
 
-    if str(cfg.trainer.get("accelerator", "cpu")) != "cpu":
+    if run.trainer.accelerator != "cpu":
         return None
-    regime = cfg.regime
-    stats = model_stats(cfg.model, int(regime.lora.r), int(regime.lora.alpha))
-    devices = int(cfg.trainer.get("devices", 1) or 1)  # processes on this machine share its memory
-    plan = plan_step(stats, int(regime.batch_size), int(regime.grad_accum), seq_len,
-                     bool(regime.get("gradient_checkpointing", False)),
-                     str(cfg.trainer.get("precision", "32-true")).startswith("bf16"),
-                     available_bytes() / devices, adapt=bool(regime.get("adapt_memory", True)))
+    regime = run.regime
+    stats = model_stats(run.model, regime.lora.r, regime.lora.alpha)
+    devices = int(run.trainer.devices) if str(run.trainer.devices).isdigit() else 1  # processes share memory
+    plan = plan_step(stats, regime.batch_size, regime.grad_accum, seq_len, regime.gradient_checkpointing,
+                     run.trainer.precision.startswith("bf16"), available_bytes() / devices,
+                     adapt=regime.adapt_memory)
     log.info("memory plan (%d tokens at most): %s", seq_len, plan.describe())
     return plan
 
 
-def with_step_plan(cfg: DictConfig, plan: StepPlan) -> DictConfig:
-    """A copy of ``cfg`` whose regime runs the planned micro-batch, accumulation and checkpointing."""
-    from omegaconf import open_dict
-
-    cfg = cfg.copy()
-    with open_dict(cfg):
-        cfg.regime.batch_size = plan.micro_batch
-        cfg.regime.grad_accum = plan.grad_accum
-        cfg.regime.gradient_checkpointing = plan.gradient_checkpointing
-    return cfg
+def with_step_plan(run: TrainSettings, plan: StepPlan) -> TrainSettings:
+    """A copy of ``run`` whose regime runs the planned micro-batch, accumulation and checkpointing."""
+    return run.with_regime(batch_size=plan.micro_batch, grad_accum=plan.grad_accum,
+                           gradient_checkpointing=plan.gradient_checkpointing)
 
 
-def finetune(cfg: DictConfig, model, tok, train_items: Sequence[Item], fmt: PromptFormat,
+def finetune(run: TrainSettings, model, tok, train_items: Sequence[Item], fmt: PromptFormat,
              labels: LabelTokens, run_dir: Path, loggers: list | None = None,
              passages: Sequence[str] | None = None, *, callbacks: Sequence = (), **trainer_overrides: Any):
     """Train LoRA adapters on ``train_items``; resume from ``run_dir/checkpoints/last.ckpt`` if present.
@@ -161,33 +152,31 @@ def finetune(cfg: DictConfig, model, tok, train_items: Sequence[Item], fmt: Prom
 
     from xlt.chat import chat_format
 
-    seed = int(cfg.seed)
+    seed = run.seed
     L.seed_everything(seed, workers=True, verbose=False)
-    examples = build_examples(tok, train_items, fmt, labels, chat_template=chat_format(cfg.model, tok),
-                              max_length=int(cfg.regime.max_length), passages=passages)
-    plan = plan_memory(cfg, max(len(e.input_ids) for e in examples))
+    examples = build_examples(tok, train_items, fmt, labels, chat_template=chat_format(run.model, tok),
+                              max_length=run.regime.max_length, passages=passages)
+    plan = plan_memory(run, max(len(e.input_ids) for e in examples))
     if plan is not None:
-        cfg = with_step_plan(cfg, plan)
-    regime = cfg.regime
+        run = with_step_plan(run, plan)
+    regime = run.regime
     loader = train_loader(examples, regime, tok.pad_token_id, seed)
-    opt_kwargs: dict[str, Any] = dict(lr=float(regime.lr), weight_decay=float(regime.weight_decay),
-                                      warmup_ratio=float(regime.warmup_ratio), seed=seed,
-                                      optimizer=str(cfg.strategy.get("optimizer", "adamw")),
+    opt_kwargs: dict[str, Any] = dict(lr=regime.lr, weight_decay=regime.weight_decay,
+                                      warmup_ratio=regime.warmup_ratio, seed=seed, optimizer=run.strategy.optimizer,
                                       total_steps=_total_steps(loader, regime, trainer_overrides.get("max_steps", -1)))
     factory = None
-    if zero_stage(cfg.strategy) == 3:
+    if zero_stage(run.strategy) == 3:
         if model is not None:
             log.warning("ZeRO-3: ignoring the preloaded model; loading the base partitioned instead")
             model = None
-        precision = str(cfg.trainer.get("precision", "32-true"))
-        factory = _Zero3Factory(cfg, deepspeed_config(cfg.strategy, int(regime.batch_size), precision))
+        factory = _Zero3Factory(run, deepspeed_config(run.strategy, regime.batch_size, run.trainer.precision))
         module = LoRAModule(factory=factory, **opt_kwargs)
     elif model is None:
-        module = LoRAModule(factory=lambda: prepare_model(cfg), **opt_kwargs)
+        module = LoRAModule(factory=lambda: prepare_model(run), **opt_kwargs)
     else:
-        module = LoRAModule(prepare_model(cfg, model), **opt_kwargs)
+        module = LoRAModule(prepare_model(run, model), **opt_kwargs)
     progress = ProgressLog(opt_kwargs["total_steps"], name=run_dir.name)
-    trainer = make_trainer(cfg, run_dir, loggers or [], [batch_counter(loader), progress, *callbacks],
+    trainer = make_trainer(run, run_dir, loggers or [], [batch_counter(loader), progress, *callbacks],
                            **trainer_overrides)
     last = run_dir / "checkpoints" / "last.ckpt"
     if last.exists():

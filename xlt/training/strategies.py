@@ -7,24 +7,24 @@ checkpoints) is exercised by tests on machines without accelerators.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any
 
 import torch
-from omegaconf import DictConfig
 
+from xlt.config.schema import StrategyConf
 from xlt.errors import ConfigError
 
 STRATEGIES = ("auto", "ddp", "deepspeed")
 
 
-def zero_stage(strategy_cfg: Mapping[str, Any] | DictConfig) -> int:
+def zero_stage(strategy_cfg: StrategyConf) -> int:
     """ZeRO stage of a strategy preset (0 for anything that is not DeepSpeed)."""
-    return int(strategy_cfg.get("stage", 0)) if strategy_cfg.get("name") == "deepspeed" else 0
+    return strategy_cfg.stage if strategy_cfg.name == "deepspeed" else 0
 
 
 
 
-def deepspeed_config(strategy_cfg: Mapping[str, Any] | DictConfig, batch_size: int = 1,
+def deepspeed_config(strategy_cfg: StrategyConf, batch_size: int = 1,
                      precision: str = "32-true") -> dict[str, Any]:
     """The DeepSpeed config dict of a preset.
 
@@ -34,24 +34,24 @@ def deepspeed_config(strategy_cfg: Mapping[str, Any] | DictConfig, batch_size: i
     stage = zero_stage(strategy_cfg)
     zero: dict[str, Any] = {
         "stage": stage,
-        "overlap_comm": bool(strategy_cfg.get("overlap_comm", True)),
+        "overlap_comm": strategy_cfg.overlap_comm,
         "contiguous_gradients": True,
-        "reduce_bucket_size": int(strategy_cfg.get("bucket_size", 5e8)),
-        "allgather_bucket_size": int(strategy_cfg.get("bucket_size", 5e8)),
+        "reduce_bucket_size": strategy_cfg.bucket_size,
+        "allgather_bucket_size": strategy_cfg.bucket_size,
     }
     if stage == 3:
         zero.update({
-            "stage3_prefetch_bucket_size": int(strategy_cfg.get("bucket_size", 5e8)),
-            "stage3_param_persistence_threshold": int(strategy_cfg.get("param_persistence_threshold", 1e6)),
+            "stage3_prefetch_bucket_size": strategy_cfg.bucket_size,
+            "stage3_param_persistence_threshold": strategy_cfg.param_persistence_threshold,
             # Never gather the full 16-bit model at save time: only the LoRA adapter is saved.
             "stage3_gather_16bit_weights_on_model_save": False,
         })
-    if strategy_cfg.get("offload_optimizer"):
-        zero["offload_optimizer"] = {"device": "cpu", "pin_memory": bool(strategy_cfg.get("pin_memory", True))}
-    if strategy_cfg.get("offload_params"):
+    if strategy_cfg.offload_optimizer:
+        zero["offload_optimizer"] = {"device": "cpu", "pin_memory": strategy_cfg.pin_memory}
+    if strategy_cfg.offload_params:
         if stage != 3:
             raise ConfigError("strategy.offload_params needs ZeRO stage 3")
-        zero["offload_param"] = {"device": "cpu", "pin_memory": bool(strategy_cfg.get("pin_memory", True))}
+        zero["offload_param"] = {"device": "cpu", "pin_memory": strategy_cfg.pin_memory}
     cfg: dict[str, Any] = {
         "zero_optimization": zero,
         "train_micro_batch_size_per_gpu": int(batch_size),
@@ -101,27 +101,27 @@ def _cpu_deepspeed_class():
     return CPUDeepSpeedStrategy
 
 
-def build_strategy(strategy_cfg: DictConfig, accelerator: str = "cpu", batch_size: int = 1,
+def build_strategy(strategy_cfg: StrategyConf, accelerator: str = "cpu", batch_size: int = 1,
                    precision: str = "32-true"):
     """A Lightning strategy (or the string ``"auto"``) for a ``strategy`` preset and accelerator."""
-    name = strategy_cfg.get("name")
+    name = strategy_cfg.name
     if name not in STRATEGIES:
         raise ConfigError(f"strategy {name!r} is not supported; valid: {', '.join(STRATEGIES)}")
     if name == "auto":
         return "auto"
-    backend = strategy_cfg.get("backend") or ("gloo" if accelerator == "cpu" else None)
+    backend = strategy_cfg.backend or ("gloo" if accelerator == "cpu" else None)
     if name == "ddp":
         from lightning.pytorch.strategies import DDPStrategy
 
         # LoRA leaves most modules without trainable parameters in some steps (MoE experts).
         return DDPStrategy(process_group_backend=backend,
-                           find_unused_parameters=bool(strategy_cfg.get("find_unused_parameters", False)))
+                           find_unused_parameters=strategy_cfg.find_unused_parameters)
     config = deepspeed_config(strategy_cfg, batch_size, precision)
     kwargs: dict[str, Any] = {
         "config": config,
         "process_group_backend": backend,
         # Checkpoints hold the LoRA weights and their optimizer state, not the frozen base.
-        "exclude_frozen_parameters": bool(strategy_cfg.get("exclude_frozen_parameters", True)),
+        "exclude_frozen_parameters": strategy_cfg.exclude_frozen_parameters,
     }
     if accelerator == "cpu":
         return _cpu_deepspeed_class()(**kwargs)
