@@ -99,9 +99,9 @@ def bench_lang(args, lang: str, model, tok, model_dir: Path, peak: float) -> lis
     """Time every method on one language; returns one table row per method."""
     import torch
 
+    from xlt.data.encode import encode_prompt, prompt_text
     from xlt.data.items import Item
     from xlt.data.prompts import FORMATS
-    from xlt.scoring.encode import encode_prompt, prompt_text
     from xlt.scoring.prefix import plan_groups
     from xlt.scoring.reference import naive_score
     from xlt.scoring.scorer import score_items

@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from xlt.results.records import Prediction
 from xlt.results.store import ConditionStore
 from xlt.scoring.metrics import summarize
-from xlt.scoring.scorer import Prediction
 from xlt.stats.simulate import SimSpec, simulate
 
 AR_VARIANTS = ["arb_Arab", "acm_Arab", "apc_Arab", "ars_Arab", "ary_Arab", "arz_Arab"]
@@ -77,12 +77,8 @@ def write_condition(sweep: Path, sweep_name: str, model: str, regime: str, sourc
         "source_variants": AR_VARIANTS if source else [], "targets": targets, "identity": identity,
         "config": {"sweep_name": sweep_name, "logger": {"name": "wandb", "mode": "offline", "project": "xlt"}}})
     preds = _predictions(frame, regime == "cot", n_labels, LINKS[task or "belebele"])
-    metrics = summarize(preds, tags)
-    if task is not None:
-        metrics["n_labels"] = n_labels
-    if leak is not None:
-        metrics["leak"] = leak
-    store.write_results(metrics, [p.to_json() for p in preds])
+    metrics = summarize(preds, n_labels=n_labels if task is not None else None, leak=leak)
+    store.write_results(metrics, preds)
     return store.dir
 
 

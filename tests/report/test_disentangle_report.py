@@ -62,8 +62,7 @@ def write_store(sweep: Path, sim_items: pd.DataFrame) -> Path:
                                "source_variants": [source] if source else [], "targets": list(dict.fromkeys(f["target"])),
                                "identity": {"data": {"source": "fixtures", "split": "passage", "n_eval": 100}},
                                "config": {"sweep_name": sweep.name, "logger": {"name": "none"}}})
-        m = summarize(preds, {"id": cid, "model": model, "source": source, "regime": regime, "seed": seed})
-        store.write_results(m, [p.to_json() for p in preds])
+        store.write_results(summarize(preds), preds)
     return sweep
 
 

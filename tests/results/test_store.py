@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from xlt.results.records import LanguageMetrics, MetricsRecord
 from xlt.results.store import ConditionStore, atomic_write_text, failed, finished
 
 
@@ -11,9 +12,11 @@ def test_done_only_after_results(tmp_path):
     store = ConditionStore(tmp_path / "sweep" / "c1")
     store.write_condition({"id": "c1"})
     assert not store.done
-    store.write_results({"accuracy": {"heb_Hebr": 0.5}}, [{"lang": "heb_Hebr", "correct": True}])
+    metrics = MetricsRecord({"heb_Hebr": LanguageMetrics(0.5, 2, (0.1, 0.9), "label-token", "Afro-Asiatic", True)},
+                            {"semitic": 0.5, "non_semitic": None}, 2)
+    store.write_results(metrics, [{"lang": "heb_Hebr", "correct": True}])
     assert store.done
-    assert store.metrics()["accuracy"]["heb_Hebr"] == 0.5
+    assert store.metrics().accuracy["heb_Hebr"] == 0.5
     assert store.predictions() == [{"lang": "heb_Hebr", "correct": True}]
     assert [s.dir.name for s in finished(tmp_path / "sweep")] == ["c1"]
 

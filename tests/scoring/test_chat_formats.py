@@ -9,11 +9,11 @@ import copy
 import pytest
 
 from xlt.chat import ChatFormat, chat_format, detect_family, reference_template, split_generation
+from xlt.data.encode import encode_prompt, prompt_text
 from xlt.data.items import Item
 from xlt.data.prompts import FORMATS
 from xlt.errors import ConfigError
 from xlt.scoring.cot import cot_prompts, score_cot, stated_answer
-from xlt.scoring.encode import encode_prompt, prompt_text
 from xlt.scoring.labels import resolve_labels
 from xlt.scoring.metrics import summarize
 from xlt.scoring.reference import naive_logprobs
@@ -197,8 +197,8 @@ def test_tiny_model_native_cot_run(family_tok, tiny_model, family):
         assert prompt.startswith(cot_prompts(tok, [it], FMT, chat)[0]) and prompt.endswith(close)
         ref = naive_logprobs(model, tok, it, FMT, chat_template=chat, prompt=prompt)
         assert max(abs(a - b) for a, b in zip(p.logprobs, ref)) <= 1e-4
-    m = summarize(preds, {})["per_lang"]["eng_Latn"]
-    assert m["cot_parse_rate"] == 0.0 and m["cot_truncated_rate"] == 1.0
+    m = summarize(preds).per_lang["eng_Latn"].cot
+    assert m.parse_rate == 0.0 and m.truncated_rate == 1.0
 
 
 def test_detect_family_from_template_or_model_type(tiny_model):

@@ -6,11 +6,11 @@ import pytest
 
 from xlt.data.items import Item
 from xlt.data.prompts import FORMATS
+from xlt.results.records import Prediction
 from xlt.scoring.cot import cot_prompts, score_cot, stated_answer
 from xlt.scoring.labels import resolve_labels
 from xlt.scoring.metrics import summarize
 from xlt.scoring.reference import naive_logprobs
-from xlt.scoring.scorer import Prediction
 
 NUM, LET = FORMATS["numbered"].labels, FORMATS["lettered"].labels
 
@@ -59,12 +59,12 @@ def _pred(lang: str, stated, pred: int) -> Prediction:
 def test_summarize_reports_parse_rate_per_language():
     preds = [_pred("arb_Arab", 2, 2), _pred("arb_Arab", None, 1), _pred("arb_Arab", 3, 1), _pred("arb_Arab", None, 4),
              _pred("eng_Latn", 1, 1)]
-    m = summarize(preds, {"id": "x"})
-    ar, en = m["per_lang"]["arb_Arab"], m["per_lang"]["eng_Latn"]
-    assert ar["cot_parse_rate"] == 0.5 and ar["cot_parse_failure_rate"] == 0.5 and ar["cot_stated_agrees"] == 0.5
-    assert en["cot_parse_rate"] == 1.0
-    assert "cot_parse_rate" not in summarize([Prediction("eng_Latn", "l", 1, [0.0] * 4, 1, 1, "label-token")],
-                                             {})["per_lang"]["eng_Latn"]
+    m = summarize(preds)
+    ar, en = m.per_lang["arb_Arab"].cot, m.per_lang["eng_Latn"].cot
+    assert ar.parse_rate == 0.5 and ar.parse_failure_rate == 0.5 and ar.stated_agrees == 0.5
+    assert en.parse_rate == 1.0
+    plain = summarize([Prediction("eng_Latn", "l", 1, [0.0] * 4, 1, 1, "label-token")])
+    assert "cot_parse_rate" not in plain.to_dict()["per_lang"]["eng_Latn"]
 
 
 @pytest.mark.parametrize("prefix_reuse", ["packed", False])
@@ -90,8 +90,8 @@ def test_tiny_model_cot_run(tiny_model, prefix_reuse):
     for p, it, prompt in zip(preds, items, prompts):
         ref = naive_logprobs(model, tok, it, fmt, prompt=prompt)
         assert max(abs(a - b) for a, b in zip(p.logprobs, ref)) <= 1e-4
-    m = summarize(preds, {})
-    assert all(0.0 <= v["cot_parse_rate"] <= 1.0 for v in m["per_lang"].values())
+    m = summarize(preds)
+    assert all(0.0 <= v.cot.parse_rate <= 1.0 for v in m.per_lang.values())
 
 
 def test_stated_answer_by_option_name_only_when_the_task_allows_it():

@@ -10,8 +10,8 @@ import logging
 import pytest
 import torch
 
+from xlt.data.encode import encode_prompt, prompt_text
 from xlt.data.prompts import FORMATS
-from xlt.scoring.encode import encode_prompt, prompt_text
 from xlt.scoring.packed import PackUnsupported, pack, packed_logprobs
 from xlt.scoring.prefix import batch_groups, plan_groups
 from xlt.scoring.reference import naive_score

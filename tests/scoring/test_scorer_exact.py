@@ -9,9 +9,9 @@ import logging
 import pytest
 import torch
 
+from xlt.data.encode import encode_prompt, prompt_text
 from xlt.data.items import Item
 from xlt.data.prompts import FORMATS, PromptFormat
-from xlt.scoring.encode import encode_prompt, prompt_text
 from xlt.scoring.labels import resolve_labels
 from xlt.scoring.prefix import batch_groups, plan_groups
 from xlt.scoring.reference import naive_score

@@ -30,7 +30,7 @@ def test_runtime_failure_in_one_condition_keeps_the_others(tmp_path):
     assert proc.returncode != 0, out[-3000:]
     [fin] = list(finished(sweep))
     [fail] = failed(sweep)
-    assert fin.condition()["config"]["data"]["dir"] == str(good)
+    assert fin.condition().config["data"]["dir"] == str(good)
     assert "heb_Hebr.jsonl" in (fail.dir / "FAILED").read_text() and not (fail.dir / "DONE").exists()
     assert "SweepFailed: 1 of 2 conditions failed" in out, out[-3000:]
     assert f"{fail.dir.name} (" in out and "not valid JSON" in out

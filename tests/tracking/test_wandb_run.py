@@ -12,6 +12,7 @@ import pytest
 
 from xlt.conditions import Condition
 from xlt.errors import ConfigError
+from xlt.results.records import CotRates, LanguageMetrics, MetricsRecord
 from xlt.tracking.inspect import offline_runs, read_run
 from xlt.tracking.wandb_run import MAX_GROUP, MAX_TAG, Tracker, redact, result_metrics, run_fields
 
@@ -56,11 +57,13 @@ def test_too_long_group_fails_before_anything_runs(tmp_path):
 
 
 def test_result_metrics_family_and_genus():
-    metrics = {"accuracy": {"heb_Hebr": 0.5, "amh_Ethi": 0.7, "jpn_Jpan": 0.4},
-               "family_mean": {"semitic": 0.6, "non_semitic": 0.4},
-               "per_lang": {"heb_Hebr": {"accuracy": 0.5, "family": "Afro-Asiatic", "cot_parse_rate": 1.0},
-                            "amh_Ethi": {"accuracy": 0.7, "family": "Afro-Asiatic", "cot_parse_rate": 0.5},
-                            "jpn_Jpan": {"accuracy": 0.4, "family": "Japonic", "cot_parse_rate": 0.0}}}
+    def entry(acc: float, family: str, parse_rate: float) -> LanguageMetrics:
+        return LanguageMetrics(acc, 10, (0.0, 1.0), "label-token", family, family == "Afro-Asiatic",
+                               CotRates(parse_rate, None))
+
+    metrics = MetricsRecord({"heb_Hebr": entry(0.5, "Afro-Asiatic", 1.0), "amh_Ethi": entry(0.7, "Afro-Asiatic", 0.5),
+                             "jpn_Jpan": entry(0.4, "Japonic", 0.0)},
+                            family_mean={"semitic": 0.6, "non_semitic": 0.4}, n_items=30)
     flat = result_metrics(metrics)
     assert flat["family/Afro-Asiatic"] == pytest.approx(0.6) and flat["family/Japonic"] == 0.4
     assert flat["genus/semitic"] == 0.6 and flat["cot_parse_rate/mean"] == pytest.approx(0.5)
@@ -134,5 +137,5 @@ def test_only_rank_zero_logs(compose, tmp_path, monkeypatch):
     cfg = compose([*FAST, "regime=zero_shot"])
     tracker = Tracker(cfg, Condition.from_cfg(cfg), tmp_path)
     assert tracker.run is None and calls == [] and tracker.lightning_loggers() == []
-    tracker.log_results({"accuracy": {}}, [])  # no-ops
+    tracker.log_results(MetricsRecord({}, {}, 0), [])  # no-ops
     tracker.finish(1)

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from xlt.data.items import Item
 
+ANSWER = "Answer:"  # every prompt ends with it; the label follows
+
 
 @dataclass(frozen=True)
 class PromptFormat:
@@ -22,9 +24,9 @@ class PromptFormat:
             # lm-evaluation-harness's Belebele prompt, character for character (it strips the
             # question: 20 of 900 Belebele questions carry stray whitespace).
             opts = "\n".join(f"{lab}: {opt}" for lab, opt in zip(self.labels, item.options))
-            return f"P: {text}\nQ: {item.question.strip()}\n{opts}\nAnswer:"
+            return f"P: {text}\nQ: {item.question.strip()}\n{opts}\n{ANSWER}"
         opts = "\n".join(f"{lab}. {opt}" for lab, opt in zip(self.labels, item.options))
-        return f"{text}\n\nQuestion: {item.question}\n{opts}\nAnswer:"
+        return f"{text}\n\nQuestion: {item.question}\n{opts}\n{ANSWER}"
 
 
 ALPHABETS = {"numbered": "123456789", "lettered": "ABCDEFGHI"}  # the paper: labels "1".."4"

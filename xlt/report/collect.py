@@ -8,35 +8,38 @@ from typing import Any
 
 import pandas as pd
 
+from xlt.results.records import ConditionRecord, MetricsRecord
 from xlt.results.store import finished
 
 BASELINE = "zero_shot"
 ITEM_KEY = ["lang", "link", "question_number"]  # Belebele is parallel: this is one item in every language
 DEFAULT_TASK, DEFAULT_LABELS = "belebele", 4  # stores written before tasks existed
-TRAIN_ONLY_TASK_KEYS = ("train_from", "train_split")  # change what a condition trains on, not what it scores
 
 
-def task_fields(metrics: dict[str, Any]) -> dict[str, Any]:
-    """``task, train_task, n_labels`` of a condition's metrics (older stores: belebele, 4 labels; a
+def task_fields(cond: ConditionRecord, metrics: MetricsRecord) -> dict[str, Any]:
+    """``task, train_task, n_labels`` of a finished condition (older stores: belebele, 4 labels; a
     missing train_task, or None for a baseline, is the evaluated task itself)."""
-    cond = metrics.get("condition", {})
-    task = cond.get("task") or DEFAULT_TASK
-    return {"task": task, "train_task": cond.get("train_task") or task,
-            "n_labels": int(metrics.get("n_labels") or DEFAULT_LABELS)}
+    task = cond.task or DEFAULT_TASK
+    return {"task": task, "train_task": cond.train_task or task, "n_labels": int(metrics.n_labels or DEFAULT_LABELS)}
+
+
+def _identity(cond: ConditionRecord) -> dict[str, Any]:
+    """The columns every table keys a condition by."""
+    return {"condition": cond.id, "model": cond.model, "source": cond.source, "regime": cond.regime,
+            "seed": cond.seed}
 
 
 def accuracy_table(sweep_dir: Path | str) -> pd.DataFrame:
     """One row per finished condition × target language: accuracy, n, CI, family flags."""
     rows = []
     for store in finished(sweep_dir):
-        m = store.metrics()
-        cond, task = m["condition"], task_fields(m)
-        for lang, entry in m["per_lang"].items():
-            rows.append({"condition": cond["id"], **task, "model": cond["model"], "source": cond["source"],
-                         "regime": cond["regime"], "seed": cond["seed"], "target": lang,
-                         "accuracy": entry["accuracy"], "n": entry["n"], "ci_low": entry["ci95"][0],
-                         "ci_high": entry["ci95"][1], "semitic": entry["semitic"], "family": entry["family"],
-                         "cot_parse_rate": entry.get("cot_parse_rate")})
+        cond, m = store.condition(), store.metrics()
+        ident, task = _identity(cond), task_fields(cond, m)
+        for lang, entry in m.per_lang.items():
+            rows.append({"condition": cond.id, **task, **ident, "target": lang,
+                         "accuracy": entry.accuracy, "n": entry.n, "ci_low": entry.ci95[0],
+                         "ci_high": entry.ci95[1], "semitic": entry.semitic, "family": entry.family,
+                         "cot_parse_rate": entry.cot.parse_rate if entry.cot else None})
     return pd.DataFrame(rows)
 
 
@@ -44,12 +47,9 @@ def item_table(sweep_dir: Path | str) -> pd.DataFrame:
     """One row per finished condition × item: correct, pred, gold (paired analyses use this)."""
     frames = []
     for store in finished(sweep_dir):
-        m = store.metrics()
-        cond = m["condition"]
-        df = pd.DataFrame(store.predictions())
-        for key in ("id", "model", "source", "regime", "seed"):
-            df[key if key != "id" else "condition"] = cond[key]
-        for key, value in task_fields(m).items():
+        cond = store.condition()
+        df = pd.DataFrame([p.to_dict() for p in store.prediction_records()])
+        for key, value in {**_identity(cond), **task_fields(cond, store.metrics())}.items():
             df[key] = value
         frames.append(df)
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
@@ -65,30 +65,24 @@ def pivot_accuracy(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def _data_key(identity: dict[str, Any]) -> str:
-    """The settings that decide WHICH items are scored: the data settings (n_train only changes training;
-    ``leak`` is recorded only for trained conditions, and the items it drops are simply not scored) and
-    the evaluated task (its identity node without the train-only keys), so a SIB-200 condition is never
-    paired with a Belebele baseline. Stores without a task node keep their old key (Belebele)."""
-    data = {k: v for k, v in identity.get("data", {}).items() if k not in ("n_train", "eval_batch_size", "leak")}
-    task = identity.get("task")
-    if not task:
-        return json.dumps(data, sort_keys=True, default=str)
-    task = {k: v for k, v in task.items() if k not in TRAIN_ONLY_TASK_KEYS}
-    return json.dumps({"data": data, "task": task}, sort_keys=True, default=str)
+    """Which items a condition scored, and how they were prompted (``xlt.config.identity.evaluation_key``):
+    a finetuned condition pairs with the baseline of the same key, never across tasks or data settings."""
+    from xlt.config.identity import evaluation_key
+
+    return json.dumps(evaluation_key(identity), sort_keys=True, default=str)
 
 
 def condition_table(sweep_dir: Path | str) -> pd.DataFrame:
     """One row per finished condition: identity, source variants, data key, logger settings."""
     rows = []
     for store in finished(sweep_dir):
-        info, m = store.condition(), store.metrics()
-        cond, config, leak = m["condition"], info.get("config", {}), m.get("leak") or {}
-        rows.append({"condition": cond["id"], **task_fields(m), "model": cond["model"], "source": cond["source"],
-                     "regime": cond["regime"], "seed": cond["seed"],
-                     "source_variants": tuple(info.get("source_variants", [])) if cond["source"] else (),
-                     "targets": tuple(info.get("targets", [])),
-                     "data_key": _data_key(info.get("identity", {})),
-                     "logger": config.get("logger", {}), "sweep_name": config.get("sweep_name"),
+        cond, m = store.condition(), store.metrics()
+        leak = m.leak or {}
+        rows.append({"condition": cond.id, **task_fields(cond, m), **_identity(cond),
+                     "source_variants": cond.source_variants if cond.source else (),
+                     "targets": cond.targets,
+                     "data_key": _data_key(cond.identity),
+                     "logger": cond.config.get("logger", {}), "sweep_name": cond.config.get("sweep_name"),
                      "leak_n_overlapping": leak.get("n_overlapping") if leak else None,
                      "leak_dropped": leak.get("dropped", 0) if leak else None,
                      "leak_n_eval_items": leak.get("n_eval_items") if leak else None,

@@ -3,6 +3,7 @@
 Layout of ``outputs/<sweep>/<condition-id>/``: ``condition.json`` (identity + resolved config),
 ``predictions.jsonl`` (per item), ``metrics.json``, then ``DONE``. A failure writes ``FAILED``
 (with the traceback) and never ``DONE``, so no half-written result is ever read as finished.
+Every file holds the schema version and reads back as a typed record (``xlt.results.records``).
 """
 
 from __future__ import annotations
@@ -11,7 +12,10 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable, Iterator, Mapping
+
+from xlt.results.records import (SCHEMA_VERSION, VERSION_KEY, ConditionRecord, MetricsRecord, Prediction,
+                                 check_version)
 
 DONE, FAILED = "DONE", "FAILED"
 
@@ -47,15 +51,18 @@ class ConditionStore:
         """True only after every result file was written."""
         return (self.dir / DONE).exists()
 
-    def write_condition(self, info: dict[str, Any]) -> None:
-        """Record what this condition is (written first, before any work)."""
-        atomic_write_json(self.dir / "condition.json", info)
+    def write_condition(self, record: ConditionRecord | Mapping[str, Any]) -> None:
+        """Record what this condition is (written first, before any work); a plain mapping is written as
+        given (tests and tools that need only the markers)."""
+        atomic_write_json(self.dir / "condition.json", _versioned(record))
 
-    def write_results(self, metrics: dict[str, Any], predictions: Iterable[dict[str, Any]]) -> None:
-        """Write predictions and metrics, then the DONE marker (last)."""
-        lines = "".join(json.dumps(p, ensure_ascii=False) + "\n" for p in predictions)
+    def write_results(self, metrics: MetricsRecord | Mapping[str, Any],
+                      predictions: Iterable[Prediction | Mapping[str, Any]]) -> None:
+        """Write predictions and metrics, then the DONE marker (last). Records or plain mappings, as
+        :meth:`write_condition`."""
+        lines = "".join(json.dumps(_versioned(p), ensure_ascii=False) + "\n" for p in predictions)
         atomic_write_text(self.dir / "predictions.jsonl", lines)
-        atomic_write_json(self.dir / "metrics.json", metrics)
+        atomic_write_json(self.dir / "metrics.json", _versioned(metrics))
         (self.dir / FAILED).unlink(missing_ok=True)
         atomic_write_text(self.dir / DONE, "ok\n")
 
@@ -67,18 +74,44 @@ class ConditionStore:
         """Forget a finished result (force=true) so it is redone."""
         (self.dir / DONE).unlink(missing_ok=True)
 
-    def metrics(self) -> dict[str, Any]:
+    def metrics(self) -> MetricsRecord:
         """The metrics of a finished condition."""
-        return json.loads((self.dir / "metrics.json").read_text(encoding="utf-8"))
+        path = self.dir / "metrics.json"
+        return MetricsRecord.from_dict(_read_json(path), str(path))
 
-    def condition(self) -> dict[str, Any]:
+    def condition(self) -> ConditionRecord:
         """The identity record of this condition."""
-        return json.loads((self.dir / "condition.json").read_text(encoding="utf-8"))
+        path = self.dir / "condition.json"
+        return ConditionRecord.from_dict(_read_json(path), str(path))
 
     def predictions(self) -> list[dict[str, Any]]:
-        """Per-item predictions of a finished condition."""
-        with (self.dir / "predictions.jsonl").open(encoding="utf-8") as fh:
-            return [json.loads(line) for line in fh if line.strip()]
+        """Per-item rows of a finished condition as written (the version field dropped): the table
+        pandas and W&B read. Raises NewerSchemaError for a row of an unknown version."""
+        path = self.dir / "predictions.jsonl"
+        rows = []
+        with path.open(encoding="utf-8") as fh:
+            for n, line in enumerate(fh, start=1):
+                if line.strip():
+                    row = json.loads(line)
+                    check_version(row, f"{path}:{n}")
+                    row.pop(VERSION_KEY, None)
+                    rows.append(row)
+        return rows
+
+    def prediction_records(self) -> list[Prediction]:
+        """Per-item predictions of a finished condition, typed."""
+        where = str(self.dir / "predictions.jsonl")
+        return [Prediction.from_dict(row, where) for row in self.predictions()]
+
+
+def _versioned(obj: Any) -> dict[str, Any]:
+    """A record's (or mapping's) content with the current schema version."""
+    body = obj.to_dict() if hasattr(obj, "to_dict") else dict(obj)
+    return {**body, VERSION_KEY: SCHEMA_VERSION}
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def finished(sweep_dir: Path | str) -> Iterator[ConditionStore]:

@@ -10,11 +10,13 @@ import re
 from typing import Callable, Sequence
 
 from xlt.chat.formats import ChatFormat, close_reasoning, open_reasoning, resolve_chat, split_generation
+from xlt.data.encode import encode_prompt, prompt_text
 from xlt.data.items import Item
-from xlt.data.prompts import PromptFormat
-from xlt.scoring.encode import ANSWER, encode_prompt, prompt_text
+from xlt.data.prompts import ANSWER, PromptFormat
+from xlt.results.records import Prediction
+from xlt.scoring.batching import batches, left_pad
 from xlt.scoring.labels import LabelTokens
-from xlt.scoring.scorer import Prediction, _batches, _left_pad, score_items
+from xlt.scoring.scorer import score_items
 
 COT_CUE = "Let's think step by step."
 
@@ -145,8 +147,8 @@ def generate_reasoning(model, tok, prompts: list[str], chat_template: "bool | Ch
     enc = [encode_prompt(tok, p, chat_template) for p in prompts]
     out: dict[int, str] = {}
     device = next(model.parameters()).device
-    for batch in _batches(sorted(range(len(enc)), key=lambda i: -len(enc[i])), batch_size):
-        ids, mask, _ = _left_pad([enc[i] for i in batch], tok.pad_token_id)
+    for batch in batches(sorted(range(len(enc)), key=lambda i: -len(enc[i])), batch_size):
+        ids, mask, _ = left_pad([enc[i] for i in batch], tok.pad_token_id)
         with torch.no_grad():
             gen = model.generate(input_ids=ids.to(device), attention_mask=mask.to(device), do_sample=False,
                                  max_new_tokens=max_new_tokens, pad_token_id=tok.pad_token_id)

@@ -25,6 +25,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Hashable, Sequence
 
+from xlt.scoring.batching import left_pad
+
 # A shared prefix shorter than this is not worth a second forward call.
 MIN_SHARED_TOKENS = 8
 
@@ -128,11 +130,9 @@ def shared_prefix_logprobs(model, enc: Sequence[Sequence[int]], groups: list[Gro
     """
     import torch
 
-    from xlt.scoring.scorer import _left_pad
-
     device = next(model.parameters()).device
     prefixes = [list(enc[g.members[0]][: g.split]) for g in groups]
-    p_ids, p_mask, p_pos = _left_pad(prefixes, pad_id)
+    p_ids, p_mask, p_pos = left_pad(prefixes, pad_id)
     with torch.no_grad():
         out = model(input_ids=p_ids.to(device), attention_mask=p_mask.to(device),
                     position_ids=p_pos.to(device), use_cache=True, logits_to_keep=1)
@@ -142,7 +142,7 @@ def shared_prefix_logprobs(model, enc: Sequence[Sequence[int]], groups: list[Gro
         raise PrefixUnsupported(why)
     rows = [(gi, i) for gi, g in enumerate(groups) for i in g.members]
     cache.batch_select_indices(torch.tensor([gi for gi, _ in rows], device=device))
-    s_ids, s_mask, s_pos = _left_pad([list(enc[i][groups[gi].split:]) for gi, i in rows], pad_id)
+    s_ids, s_mask, s_pos = left_pad([list(enc[i][groups[gi].split:]) for gi, i in rows], pad_id)
     sel = torch.tensor([gi for gi, _ in rows])
     mask = torch.cat([p_mask[sel], s_mask], dim=1)
     pos = s_pos + torch.tensor([groups[gi].split for gi, _ in rows])[:, None]

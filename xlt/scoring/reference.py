@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from typing import Sequence
 
+from xlt.data.encode import encode_prompt, prompt_text
 from xlt.data.items import Item
 from xlt.data.prompts import PromptFormat
-from xlt.scoring.encode import encode_prompt, prompt_text
 from xlt.scoring.labels import resolve_labels
 
 

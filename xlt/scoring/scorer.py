@@ -11,58 +11,18 @@ default) a passage shared by two questions is encoded once (``xlt.scoring.packed
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
+from xlt.data.encode import encode_prompt, prompt_text
 from xlt.data.items import Item
 from xlt.data.prompts import PromptFormat
-from xlt.scoring.encode import encode_prompt, prompt_text
+from xlt.results.records import Prediction
+from xlt.scoring.batching import batches, left_pad
 from xlt.scoring.labels import LabelTokens, resolve_labels
+from xlt.scoring.packed import packed_logprobs
+from xlt.scoring.prefix import PrefixUnsupported, batch_groups, plan_groups, shared_prefix_logprobs
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class Prediction:
-    """Per-item output written to predictions.jsonl."""
-
-    lang: str
-    link: str
-    question_number: int
-    logprobs: list[float]          # log P(label_k | prompt), k = 1..K
-    pred: int                      # 1..K
-    gold: int
-    method: str                    # "label-token" or "continuation"
-    extra: dict = field(default_factory=dict)  # e.g. CoT text, stated answer
-
-    @property
-    def correct(self) -> bool:
-        """Whether the argmax label is the gold one."""
-        return self.pred == self.gold
-
-    def to_json(self) -> dict:
-        """A JSON-serialisable row."""
-        return {"lang": self.lang, "link": self.link, "question_number": self.question_number,
-                "logprobs": self.logprobs, "pred": self.pred, "gold": self.gold,
-                "correct": self.correct, "method": self.method, **self.extra}
-
-
-def _batches(order: Sequence[int], size: int):
-    for start in range(0, len(order), size):
-        yield order[start:start + size]
-
-
-def _left_pad(seqs: list[list[int]], pad_id: int):
-    import torch
-
-    width = max(len(s) for s in seqs)
-    ids = torch.full((len(seqs), width), pad_id, dtype=torch.long)
-    mask = torch.zeros((len(seqs), width), dtype=torch.long)
-    for row, seq in enumerate(seqs):
-        ids[row, width - len(seq):] = torch.tensor(seq)
-        mask[row, width - len(seq):] = 1
-    pos = (mask.cumsum(-1) - 1).clamp(min=0)
-    return ids, mask, pos
 
 
 def last_position_logprobs(model, seqs: list[list[int]], pad_id: int):
@@ -70,7 +30,7 @@ def last_position_logprobs(model, seqs: list[list[int]], pad_id: int):
     import torch
 
     device = next(model.parameters()).device
-    ids, mask, pos = _left_pad(seqs, pad_id)
+    ids, mask, pos = left_pad(seqs, pad_id)
     with torch.no_grad():
         out = model(input_ids=ids.to(device), attention_mask=mask.to(device),
                     position_ids=pos.to(device), logits_to_keep=1, use_cache=False)
@@ -87,7 +47,7 @@ def continuation_logprobs(model, prompts: list[list[int]], conts: list[tuple[int
 
     seqs = [p + list(c) for p, c in zip(prompts, conts)]
     device = next(model.parameters()).device
-    ids, mask, pos = _left_pad(seqs, pad_id)
+    ids, mask, pos = left_pad(seqs, pad_id)
     keep = max(len(c) for c in conts) + 1
     with torch.no_grad():
         logits = model(input_ids=ids.to(device), attention_mask=mask.to(device),
@@ -105,7 +65,7 @@ def continuation_logprobs(model, prompts: list[list[int]], conts: list[tuple[int
 
 def _label_scores_simple(model, enc, order, batch_size, pad, token_ids, progress):
     scores: dict[int, list[float]] = {}
-    for batch in _batches(order, batch_size):
+    for batch in batches(order, batch_size):
         logp = last_position_logprobs(model, [enc[i] for i in batch], pad)
         scores.update(zip(batch, logp[:, list(token_ids)].tolist()))
         if progress:
@@ -128,12 +88,7 @@ def reuse_mode(value) -> str:
 
 
 def _label_scores_prefix(model, enc, keys, batch_size, pad, token_ids, progress, method):
-    from xlt.scoring.prefix import batch_groups, plan_groups, shared_prefix_logprobs
-
-    if method == "packed":
-        from xlt.scoring.packed import packed_logprobs as forward
-    else:
-        forward = shared_prefix_logprobs
+    forward = packed_logprobs if method == "packed" else shared_prefix_logprobs
     scores: dict[int, list[float]] = {}
     for batch in batch_groups(plan_groups(enc, keys), enc, batch_size):
         members, logp = forward(model, enc, batch, pad)
@@ -167,8 +122,6 @@ def score_items(model, tok, items: Sequence[Item], fmt: PromptFormat, *, chat_te
     mode = reuse_mode(prefix_reuse)
     methods = {"auto": ("packed", "cache"), "packed": ("packed",), "cache": ("cache",), "off": ()}[mode]
     if labels.single_token:
-        from xlt.scoring.prefix import PrefixUnsupported
-
         keys = [(it.lang, it.link) for it in items]
         for method in methods:
             try:
@@ -183,7 +136,7 @@ def score_items(model, tok, items: Sequence[Item], fmt: PromptFormat, *, chat_te
         scores = {}
         conts = [c[len(labels.lead):] for c in labels.continuations]
         k = len(conts)
-        for batch in _batches(order, max(1, batch_size // k)):  # K rows per item
+        for batch in batches(order, max(1, batch_size // k)):  # K rows per item
             flat = continuation_logprobs(model, [enc[i] for i in batch for _ in conts], conts * len(batch), pad)
             for row, i in enumerate(batch):
                 scores[i] = flat[k * row: k * row + k]

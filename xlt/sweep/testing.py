@@ -72,7 +72,7 @@ def wait_for(predicate, timeout: float, what: str, proc: subprocess.Popen | None
 
 def read_results(sweep_dir: Path) -> dict[str, dict[str, Any]]:
     """Every finished condition: id -> {"metrics", "predictions"} (through the store, DONE only)."""
-    return {s.dir.name: {"metrics": s.metrics(), "predictions": s.predictions()} for s in finished(sweep_dir)}
+    return {s.dir.name: {"metrics": s.metrics().to_dict(), "predictions": s.predictions()} for s in finished(sweep_dir)}
 
 
 def assert_same_results(got: Mapping[str, dict], want: Mapping[str, dict], atol: float = LOGPROB_ATOL) -> None:

@@ -14,11 +14,12 @@ import logging
 import re
 from collections import defaultdict
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 from omegaconf import DictConfig, OmegaConf
 
 from xlt.ranks import is_rank_zero  # only rank 0 logs
+from xlt.results.records import MetricsRecord, Prediction
 
 log = logging.getLogger(__name__)
 SECRET = re.compile(r"(api[_-]?key|token|secret|password|credential)", re.I)
@@ -63,25 +64,23 @@ def run_fields(cfg: DictConfig, cond) -> dict[str, Any]:
     return fields
 
 
-def result_metrics(metrics: dict[str, Any]) -> dict[str, float]:
+def result_metrics(metrics: MetricsRecord) -> dict[str, float]:
     """Flat summary metrics of a condition: per target, per genus, per family, CoT parse rate."""
-    flat: dict[str, float] = {f"acc/{lang}": float(acc) for lang, acc in metrics["accuracy"].items()}
-    for genus, value in metrics.get("family_mean", {}).items():
+    flat: dict[str, float] = {f"acc/{lang}": float(acc) for lang, acc in metrics.accuracy.items()}
+    for genus, value in metrics.family_mean.items():
         if value is not None:
             flat[f"genus/{genus}"] = float(value)
     by_family: dict[str, list[float]] = defaultdict(list)
-    for entry in metrics["per_lang"].values():
-        by_family[entry.get("family") or "unknown"].append(float(entry["accuracy"]))
+    for entry in metrics.per_lang.values():
+        by_family[entry.family or "unknown"].append(float(entry.accuracy))
     flat.update({f"family/{fam}": sum(v) / len(v) for fam, v in by_family.items()})
-    accs = list(metrics["accuracy"].values())
+    accs = list(metrics.accuracy.values())
     if accs:
         flat["acc/mean"] = float(sum(accs) / len(accs))
-    rates = [e["cot_parse_rate"] for e in metrics["per_lang"].values() if "cot_parse_rate" in e]
-    for lang, entry in metrics["per_lang"].items():
-        if "cot_parse_rate" in entry:
-            flat[f"cot_parse_rate/{lang}"] = float(entry["cot_parse_rate"])
+    rates = {lang: e.cot.parse_rate for lang, e in metrics.per_lang.items() if e.cot is not None}
+    flat.update({f"cot_parse_rate/{lang}": float(rate) for lang, rate in rates.items()})
     if rates:
-        flat["cot_parse_rate/mean"] = float(sum(rates) / len(rates))
+        flat["cot_parse_rate/mean"] = float(sum(rates.values()) / len(rates))
     return flat
 
 
@@ -118,7 +117,7 @@ class Tracker:
             log.warning("W&B Lightning logger unavailable: %s", err)
             return []
 
-    def log_results(self, metrics: dict[str, Any], predictions: list[dict[str, Any]]) -> None:
+    def log_results(self, metrics: MetricsRecord, predictions: Sequence[Prediction]) -> None:
         """Accuracy per target, genus and family, CoT parse rate, and the per-item table."""
         if self.run is None:
             return
@@ -128,7 +127,7 @@ class Tracker:
             flat = result_metrics(metrics)
             self.run.log(flat)
             self.run.summary.update(flat)
-            rows = [[_cell(p.get(c)) for c in PRED_COLUMNS] for p in predictions]
+            rows = [[_cell(row.get(c)) for c in PRED_COLUMNS] for row in (p.to_dict() for p in predictions)]
             self.run.log({"predictions": wandb.Table(columns=PRED_COLUMNS, data=rows)})
         except Exception as err:
             log.warning("W&B logging failed (%s); results are on disk", err)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
+from xlt.data.encode import encode_prompt, prompt_text
 from xlt.data.items import Item
 from xlt.data.prompts import PromptFormat
-from xlt.scoring.encode import encode_prompt, prompt_text
 from xlt.scoring.labels import LabelTokens
 
 IGNORE = -100  # torch's cross-entropy ignore_index

@@ -1,16 +1,15 @@
-"""Turn items into token ids the way every scorer (batched, naive, CoT) must agree on."""
+"""Turn items into prompt text and token ids the way training and every scorer (batched, naive, CoT) must
+agree on (with the prompt formats, so training never imports the scorers for it)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from xlt.data.items import Item
-from xlt.data.prompts import PromptFormat
+from xlt.data.prompts import ANSWER, PromptFormat
 
 if TYPE_CHECKING:
     from xlt.chat.formats import ChatFormat
-
-ANSWER = "Answer:"
 
 
 def prompt_text(tok, item: Item, fmt: PromptFormat, chat_template: "bool | ChatFormat | None",
