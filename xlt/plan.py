@@ -247,7 +247,7 @@ def render(stats: ModelStats, cfg: Any, plans: dict[tuple[str, bool], MemoryPlan
 
 
 def _model_type(m: Any) -> str:
-    return str(m.arch.model_type) if m.get("arch") else "config.json"
+    return str(m.arch.model_type) if m.arch else "config.json"
 
 
 def render_cpu(stats: ModelStats, cfg: Any) -> str:
@@ -258,9 +258,8 @@ def render_cpu(stats: ModelStats, cfg: Any) -> str:
     from xlt.training.memory import available_bytes, plan_step, step_bytes
 
     reg = cfg.regime
-    limit = float(cfg.cluster.cpu_mem_gb) * _GIB if cfg.cluster.get("cpu_mem_gb") else available_bytes()
-    batch, length = int(reg.get("batch_size", 1)), int(reg.get("max_length", 1024))
-    gc = bool(reg.get("gradient_checkpointing", False))
+    limit = float(cfg.cluster.cpu_mem_gb) * _GIB if cfg.cluster.cpu_mem_gb else available_bytes()
+    batch, length, gc = reg.batch_size, reg.max_length, reg.gradient_checkpointing
     lines = [f"model      {cfg.model.name}, {_model_type(cfg.model)}: {stats.total_params:,} params, "
              f"{stats.trainable_params:,} LoRA (r={reg.lora.r})",
              f"CPU        {limit / _GIB:.1f} GiB usable by training; step: batch {batch} x {length} tokens",
@@ -269,21 +268,18 @@ def render_cpu(stats: ModelStats, cfg: Any) -> str:
         for ckpt in dict.fromkeys([gc, True]):
             est = step_bytes(stats, batch, length, ckpt, bf16) / _GIB
             try:
-                plan = plan_step(stats, batch, int(reg.get("grad_accum", 1)), length, ckpt, bf16, limit).describe()
+                plan = plan_step(stats, batch, reg.grad_accum, length, ckpt, bf16, limit).describe()
             except ConfigError as err:
                 plan = f"does not fit: {err}"
             lines.append(f"{'bf16-mixed' if bf16 else '32-true':<12}{'on' if ckpt else 'off':<6}{est:>13.1f}   {plan}")
     return "\n".join(lines)
 
 
-# host_mem_gb: host RAM of one GPU node. The `local` cluster preset's cpu_mem_gb describes the dev
-# box, not a GPU node, so the planner assumes 1 TiB unless told (plan.host_mem_gb=${cluster.cpu_mem_gb}).
-DEFAULT_HOST_MEM_GB = 1024.0
 PLAN_OVERRIDES = ["regime=finetune"]  # plan a training run unless the command line names another regime
 
 
 def _host_limit(cfg: Any) -> float:
-    return float(cfg.plan.host_mem_gb) if cfg.plan.get("host_mem_gb") else DEFAULT_HOST_MEM_GB
+    return float(cfg.plan.host_mem_gb)  # schema default: 1 TiB (a GPU node, not the dev box)
 
 
 def main(argv: list[str] | None = None) -> str:
@@ -292,8 +288,7 @@ def main(argv: list[str] | None = None) -> str:
     from xlt.models.presets import model_stats
 
     cfg = compose([*PLAN_OVERRIDES, *(sys.argv[1:] if argv is None else argv)])
-    lora = cfg.regime.get("lora") or {"r": 16, "alpha": 32}
-    stats = model_stats(cfg.model, r=int(lora["r"]), alpha=int(lora["alpha"]))
+    stats = model_stats(cfg.model, r=cfg.regime.lora.r, alpha=cfg.regime.lora.alpha)
     if int(cfg.cluster.gpus_per_node) <= 0 or float(cfg.cluster.gpu_mem_gb) <= 0:
         report = render_cpu(stats, cfg)  # no GPUs in the cluster preset: plan the CPU trainer here
         print(report)
@@ -302,7 +297,7 @@ def main(argv: list[str] | None = None) -> str:
     plans: dict[tuple[str, bool], MemoryPlan | None] = {}
     for strategy in STRATEGIES:
         for gc in (False, True):
-            work = Workload(int(cfg.regime.get("batch_size", 1)), int(cfg.regime.get("max_length", 1024)), gc)
+            work = Workload(cfg.regime.batch_size, cfg.regime.max_length, gc)
             plans[(strategy, gc)] = min_cluster(
                 stats, strategy, work, int(cfg.cluster.gpus_per_node), float(cfg.cluster.gpu_mem_gb),
                 max_nodes=int(cfg.plan.max_nodes), cpu_mem_gb=_host_limit(cfg), **knobs,

@@ -255,7 +255,8 @@ class PlanConf:
     overhead_gb: float = _f(3.0, N, ge=0)
     usable_fraction: float = _f(0.95, N, gt=0, le=1)
     shard_gb: float = _f(5.0, N, gt=0)
-    host_mem_gb: Optional[float] = _f(None, N, gt=0)
+    # Host RAM of one GPU node; the `local` cluster's cpu_mem_gb is the dev box (plan.host_mem_gb=${cluster.cpu_mem_gb})
+    host_mem_gb: float = _f(1024.0, N, gt=0)
 
 
 @dataclass

@@ -35,7 +35,7 @@ def build_config(model_cfg: DictConfig | Mapping[str, Any], **overrides: Any):
 def arch_config(model_cfg: DictConfig | Mapping[str, Any]):
     """The transformers config of a preset: its ``arch`` block, or (``model=hf``, no arch block) the
     checkpoint's own config.json, read without loading weights."""
-    if model_cfg.get("arch"):
+    if model_cfg["arch"]:
         return build_config(model_cfg)
     from transformers import AutoConfig
 

@@ -14,6 +14,7 @@ from typing import Any
 from omegaconf import DictConfig
 
 from xlt.config.compose import CONF_DIR, compose
+from xlt.config.schema import ModelConf, typed
 
 
 def preset_names(conf_dir: Path = CONF_DIR) -> list[str]:
@@ -97,7 +98,7 @@ def model_stats(model_cfg: DictConfig, r: int = 16, alpha: int = 32) -> ModelSta
     from xlt.training.adapter import lora_targets
 
     config = arch_config(model_cfg)
-    targets_p = list(model_cfg.get("lora_target_parameters") or [])
+    targets_p = list(typed(ModelConf, model_cfg).lora_target_parameters)
     with torch.device("meta"):  # shapes only: a 671B model costs no memory
         model = AutoModelForCausalLM.from_config(config)
         total = sum(p.numel() for p in model.parameters())

@@ -238,8 +238,8 @@ def evaluated_dataset(cfg, targets: Sequence[str]) -> tuple[str, int]:
     from xlt.errors import ConfigError
     from xlt.languages import DATASETS, LANGUAGES
 
-    task = cfg.get("task")
-    name = None if task is None else task.get("name")
+    task = cfg.task if "task" in cfg else None  # a hand-built config without the task group
+    name = None if task is None else str(task.name)
     having = [ds for ds in DATASETS if all(LANGUAGES[t].in_dataset(ds) for t in targets)]
     if name is None:
         if not having:
@@ -253,7 +253,7 @@ def evaluated_dataset(cfg, targets: Sequence[str]) -> tuple[str, int]:
     if missing:
         hint = f"; {having[0]} has them all: add task={having[0]}" if having else ""
         raise ConfigError(f"task={name} has no {', '.join(missing)}{hint}")
-    return name, int(task.get("n_labels") or N_LABELS[name])
+    return name, int(task.n_labels)
 
 
 def planned_designs(overrides: Sequence[str]) -> dict[str, tuple[Design, str, int]]:

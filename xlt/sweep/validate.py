@@ -52,7 +52,7 @@ def validate_jobs(config_loader, master: DictConfig, jobs: Sequence[Sequence[str
             with open_dict(cfg):
                 cfg.hydra.job.num = idx
             cond = Condition.from_cfg(cfg)
-            if not cfg.get("dry_run", False):  # a dry run lists a design; its weights may come later
+            if not cfg.dry_run:  # a dry run lists a design; its weights may come later
                 check_loadable(cfg.model)
             check_needed(*tasks_of(cfg), cfg.data, list(cond.source_variants), list(cond.targets), cond.trains)
             if cfg.logger.name == "wandb":
@@ -81,7 +81,7 @@ def baseline_overrides(planned: Sequence[PlannedJob]) -> list[list[str]]:
     """
     out: dict[tuple[str, ...], list[str]] = {}
     for job in planned:
-        if not job.config.regime.get("train", False):
+        if not job.config.regime.train:
             continue
         kept = [o for o in job.overrides if o.split("=", 1)[0].lstrip("+~") not in ("regime", "lang", "seed")]
         key = tuple(sorted(kept))

@@ -121,7 +121,7 @@ def run(cfg, run_dir: Path, n_items: int = 32) -> dict[str, Any] | None:
     return {"before": before, "after": accuracy(reloaded, tok, items, fmt, labels), "step_losses": rec.steps,
             "epoch_losses": rec.epochs, "lora_modules": names, "partition": probe.stats,
             "adapter": adapter_stats(run_dir / "adapter"), "train_seconds": seconds,
-            "strategy": str(cfg.strategy.name), "stage": int(cfg.strategy.get("stage", 0)),
+            "strategy": str(cfg.strategy.name), "stage": cfg.strategy.stage,
             "devices": int(cfg.trainer.devices)}
 
 
