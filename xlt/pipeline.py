@@ -11,16 +11,18 @@ from typing import Any
 from omegaconf import DictConfig, OmegaConf
 
 from xlt.conditions import Condition, apply_strategy_preset, identity_payload
+from xlt.config.schema import DataConf, RegimeConf
 from xlt.errors import ConfigError
 from xlt.models.checkpoint import check_against_preset, check_loadable, checkpoint_config
 from xlt.ranks import is_rank_zero
 from xlt.results.store import ConditionStore
+from xlt.training.settings import TrainSettings
 
 log = logging.getLogger(__name__)
 
 
-def evaluate(model, tok, split_eval: dict[str, list], cfg: DictConfig, cond: Condition, fmt, labels,
-             answer_names: bool = False) -> list:
+def evaluate(model, tok, split_eval: dict[str, list], cond: Condition, fmt, labels, *, model_cfg: DictConfig,
+             data: DataConf, regime: RegimeConf, answer_names: bool = False) -> list:
     """Score every target language with a progress bar over questions."""
     from tqdm.auto import tqdm
 
@@ -33,12 +35,11 @@ def evaluate(model, tok, split_eval: dict[str, list], cfg: DictConfig, cond: Con
     with tqdm(total=total, desc=f"scoring {cond.id}", unit="q", disable=not is_rank_zero()) as bar:
         for lang, items in split_eval.items():
             bar.set_postfix_str(lang)
-            kwargs = dict(chat_template=chat_format(cfg.model, tok), batch_size=int(cfg.data.eval_batch_size),
-                          progress=bar.update, prefix_reuse=cfg.data.get("prefix_reuse", True))
+            kwargs = dict(chat_template=chat_format(model_cfg, tok), batch_size=data.eval_batch_size,
+                          progress=bar.update, prefix_reuse=data.prefix_reuse)
             if cond.cot:
-                preds += score_cot(model, tok, items, fmt, labels,
-                                   max_new_tokens=int(cfg.regime.cot_max_new_tokens), answer_names=answer_names,
-                                   **kwargs)
+                preds += score_cot(model, tok, items, fmt, labels, max_new_tokens=regime.cot_max_new_tokens,
+                                   answer_names=answer_names, **kwargs)
             else:
                 preds += score_items(model, tok, items, fmt, labels=labels, **kwargs)
     return preds
@@ -69,7 +70,7 @@ def check_same_checkpoint(store: ConditionStore, fingerprint: str, cond_id: str)
     """Refuse to continue or reuse a condition whose recorded checkpoint is not the one on disk now
     (weights replaced under a queued or finished condition): results are never mixed across weights."""
     try:
-        recorded = store.condition().get("identity", {}).get("model", {}).get("checkpoint")
+        recorded = store.condition().identity.get("model", {}).get("checkpoint")
     except (OSError, ValueError):
         return
     if recorded and recorded != fingerprint:
@@ -80,7 +81,7 @@ def check_same_checkpoint(store: ConditionStore, fingerprint: str, cond_id: str)
 
 def verify_preset(model_cfg: DictConfig) -> None:
     """A real preset's arch block must match the checkpoint it loads (its config.json)."""
-    if model_cfg.get("tiny") or not model_cfg.get("arch"):
+    if model_cfg.tiny or not model_cfg.arch:
         return
     config = checkpoint_config(model_cfg)
     if config is not None:
@@ -98,54 +99,51 @@ def run_condition(cfg: DictConfig, run_dir: Path, choices: dict[str, str] | None
 
     cond = Condition.from_cfg(cfg)
     apply_strategy_preset(cfg)
+    # Built once from the config and passed down: nothing below reads the root config.
+    data: DataConf = OmegaConf.to_object(cfg.data)
+    run = TrainSettings.from_cfg(cfg)
     store = ConditionStore(run_dir)
     ckpt = check_loadable(cfg.model)
     check_same_checkpoint(store, ckpt.fingerprint, cond.id)
     if store.done and not cfg.force:
         log.info("condition %s already finished; skipping (force=true redoes it)", cond.id)
-        return store.metrics()
+        return store.metrics().to_dict()
     task, train_task = tasks_of(cfg)
-    check_needed(task, train_task, cfg.data, list(cond.source_variants), list(cond.targets), cond.trains)
+    check_needed(task, train_task, data, list(cond.source_variants), list(cond.targets), cond.trains)
     if cfg.force and is_rank_zero():  # other ranks replay the same command: never delete rank 0's files
         store.clear()
     info = {"id": cond.id, **cond.tags(), "source_variants": list(cond.source_variants),
             "targets": list(cond.targets), "identity": identity_payload(cfg),
             "checkpoint": dataclasses.asdict(ckpt),
-            "config": OmegaConf.to_container(cfg, resolve=True)}
+            "config": OmegaConf.to_container(cfg, resolve=True, enum_to_str=True)}
     if is_rank_zero():
         store.write_condition(info)
     tracker = Tracker(cfg, cond, run_dir, choices)
     try:
-        drawn = build_split(task, train_task, cfg.data, list(cond.source_variants), list(cond.targets), cond.trains)
+        drawn = build_split(task, train_task, data, list(cond.source_variants), list(cond.targets), cond.trains)
         split = drawn.split
-        tok = load_tokenizer(cfg.model)
-        verify_preset(cfg.model)
-        fmt = get_format(cfg.data.prompt, task.n_labels)
+        tok = load_tokenizer(run.model)
+        verify_preset(run.model)
+        fmt = get_format(data.prompt, task.n_labels)
         labels = resolve_labels(tok, fmt.labels)
         if not labels.single_token:
             log.warning("labels %s are not single tokens for this tokenizer: scoring full continuations", fmt.labels)
         # Training loads its own base (partitioned under ZeRO-3) and evaluation reloads base + adapter.
-        model = None if cond.trains else load_model(cfg.model)
+        model = None if cond.trains else load_model(run.model)
         if cond.trains:  # the training task's own K labels (cross-task: not the evaluated task's)
-            train_fmt = get_format(cfg.data.prompt, train_task.n_labels)
+            train_fmt = get_format(data.prompt, train_task.n_labels)
             train_labels = labels if train_fmt == fmt else resolve_labels(tok, train_fmt.labels)
-            model = train_or_reuse(cfg, model, tok, split.train, train_fmt, train_labels, run_dir, tracker, cond)
+            model = train_or_reuse(run, model, tok, split.train, train_fmt, train_labels, run_dir, tracker, cond)
         if not is_rank_zero():
             return {}
-        evals = cot_subset(split.eval, cfg.regime.get("cot_max_items"), int(cfg.data.split_seed)) if cond.cot \
-            else split.eval
-        preds = evaluate(model, tok, evals, cfg, cond, fmt, labels, task.answer_names)
-        metrics = summarize(preds, {k: info[k] for k in ("id", "task", "model", "source", "regime", "seed",
-                                                         "train_task")})
-        metrics["n_train"] = len(split.train)
-        metrics["n_labels"] = task.n_labels
-        if drawn.leak is not None:
-            metrics["leak"] = drawn.leak
-        rows = [p.to_json() for p in preds]
-        store.write_results(metrics, rows)
-        tracker.log_results(metrics, rows)
+        evals = cot_subset(split.eval, run.regime.cot_max_items, data.split_seed) if cond.cot else split.eval
+        preds = evaluate(model, tok, evals, cond, fmt, labels, model_cfg=run.model, data=data, regime=run.regime,
+                         answer_names=task.answer_names)
+        metrics = summarize(preds, n_train=len(split.train), n_labels=task.n_labels, leak=drawn.leak)
+        store.write_results(metrics, preds)
+        tracker.log_results(metrics, preds)
         tracker.finish(0)
-        return metrics
+        return metrics.to_dict()
     except BaseException:
         if is_rank_zero():
             store.write_failure(traceback.format_exc())
@@ -153,7 +151,8 @@ def run_condition(cfg: DictConfig, run_dir: Path, choices: dict[str, str] | None
         raise
 
 
-def train_or_reuse(cfg, model, tok, train_items, fmt, labels, run_dir: Path, tracker, cond: Condition):
+def train_or_reuse(run: TrainSettings, model, tok, train_items, fmt, labels, run_dir: Path, tracker,
+                   cond: Condition):
     """Fine-tune (resuming if a checkpoint exists) unless a finished adapter is already on disk;
     evaluation always uses the adapter as saved, reloaded into a fresh base model and merged (rank 0
     only; other ranks get None). ``model`` may be None: training then loads the base itself (under ZeRO-3 it
@@ -166,14 +165,14 @@ def train_or_reuse(cfg, model, tok, train_items, fmt, labels, run_dir: Path, tra
 
     adapter = run_dir / "adapter"
     if not (adapter / "TRAINED").exists():
-        passages = train_passages(train_items, int(cfg.seed), cond.format_only)
-        finetune(cfg, model, tok, train_items, fmt, labels, run_dir, tracker.lightning_loggers(), passages)
+        passages = train_passages(train_items, run.seed, cond.format_only)
+        finetune(run, model, tok, train_items, fmt, labels, run_dir, tracker.lightning_loggers(), passages)
         if is_rank_zero():
             atomic_write_text(adapter / "TRAINED", "ok\n")
     del model
     if not is_rank_zero():
         return None
-    base = load_model(cfg.model)
+    base = load_model(run.model)
     # Merged for scoring: unmerged LoRA adds two small matmuls per target layer per token (an English
     # SmolLM2 probe scored 0.37 vs 2.7 questions/s); the merged logits equal the unmerged ones (tested).
     return PeftModel.from_pretrained(base, adapter).merge_and_unload().eval()
