@@ -53,6 +53,7 @@ class XltSweeper(BasicSweeper):
     def sweep(self, arguments: List[str]) -> Any:
         from tqdm.auto import tqdm
 
+        from xlt.sweep.code_version import check_planned
         from xlt.sweep.launch import run_batch
         from xlt.sweep.snapshot import write_snapshot
         from xlt.sweep.validate import SweepFailed, baseline_overrides, dedupe, job_summary, validate_jobs
@@ -72,6 +73,8 @@ class XltSweeper(BasicSweeper):
                      "depend on the source language or seed)", collapsed)
 
         force = bool(self.config.get("force", False))
+        # Finished conditions are skipped into this sweep's results: they must come from this code (force redoes them).
+        code = check_planned([] if force else planned, bool(self.config.get("allow_code_change", False)))
         if self.config.get("dry_run", False):
             for job in planned:
                 state = "done" if job.done and not force else "todo"
@@ -83,7 +86,7 @@ class XltSweeper(BasicSweeper):
         OmegaConf.save(self.config, sweep_dir / "multirun.yaml")
         todo = [j for j in planned if force or not j.done]
         skipped = [j.condition_id for j in planned if j not in todo]
-        write_snapshot(sweep_dir, [job_summary(j) for j in planned], skipped)
+        write_snapshot(sweep_dir, [job_summary(j) for j in planned], skipped, code)
         log.info("sweep %s: %d conditions, %d already finished, %d to run",
                  sweep_dir, len(planned), len(skipped), len(todo))
 

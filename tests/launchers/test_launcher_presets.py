@@ -16,7 +16,8 @@ def test_slurm_preset_takes_resources_from_model(compose, monkeypatch):
     monkeypatch.setenv("SLURM_CONF", "/tmp/xlt-test/slurm.conf")
     cfg, launcher = _launcher(compose)
     res = cfg.model.resources
-    assert launcher["_target_"].endswith("submitit_launcher.SlurmLauncher")
+    assert launcher["_target_"].endswith("xlt_launcher.XltSlurmLauncher")   # hydra-submitit-launcher's, subclassed
+    assert launcher["freeze_code"] is True
     assert launcher["timeout_min"] == res.timeout_min
     assert launcher["nodes"] == res.nodes
     assert launcher["gpus_per_node"] == res.gpus_per_node
@@ -51,8 +52,10 @@ def test_launcher_instantiates(compose, tmp_path):
 
     cfg, _ = _launcher(compose, f"hydra.sweep.dir={tmp_path}")
     launcher = instantiate(cfg.hydra.launcher)
-    assert type(launcher).__name__ == "SlurmLauncher"
+    # by name: Hydra's plugin scan executes plugin modules again, so class objects can differ between imports
+    assert [c.__name__ for c in type(launcher).__mro__[:2]] == ["XltSlurmLauncher", "SlurmLauncher"]
     assert launcher.params["timeout_min"] == cfg.model.resources.timeout_min
+    assert launcher.freeze_code and "freeze_code" not in launcher.params   # not a submitit parameter
 
 
 @pytest.mark.parametrize("name, target", [("local", "BasicLauncher")])

@@ -1,6 +1,6 @@
 """Sweeps through hydra/launcher=slurm on the local cluster: a 2 x 2 study, a requeued job that
 resumes from its checkpoint, a cancelled job that ends the sweep clearly, a re-run that waits on the
-jobs a dead sweep left in the queue, validation before sbatch."""
+jobs a dead sweep left in the queue, validation before sbatch, jobs that run the code frozen at submission."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import time
 import pytest
 
 from xlt.results.store import finished
+from xlt.sweep.code_version import code_version
 from xlt.sweep.testing import (SMALL, STEPS, assert_same_results, checkpoint_step, read_results, run_cli, start_cli,
                                wait_for)
 
@@ -174,3 +175,18 @@ def test_refused_submission_is_reported_per_condition(slurm_cluster, tmp_path):
     tail = (proc.stdout + proc.stderr).split("SweepFailed")[-1]
     assert proc.returncode != 0 and "1 of 1 conditions failed" in tail
     assert "submission failed" in tail and "invalid partition specified: nope" in tail, tail[-2000:]
+
+
+def test_jobs_run_the_code_frozen_at_submission(slurm_cluster, tmp_path):
+    """The job imports the copy of the code frozen when the sweep submitted (<sweep>/.submitit/code/<id>),
+    not the checkout, whose files may change while it queues."""
+    run_cli(["sweep_name=fz", *SLURM, "logger=none", "regime=zero_shot", "data.n_eval=2", "targets=[arb_Arab]"],
+            tmp_path, env=slurm_cluster.env)
+    sweep = tmp_path / "fz"
+    [frozen] = list((sweep / ".submitit" / "code").iterdir())
+    assert code_version(frozen)["id"] == frozen.name and (frozen / "xlt" / "sweep" / "launch.py").is_file()
+    [script] = [p.read_text() for p in sweep.glob(".submitit/*/*_submission.sh")]
+    assert f"export PYTHONPATH={frozen}" in script and "export PYTHONSAFEPATH=1" in script
+    joblog = "".join(p.read_text() for p in sweep.glob(".submitit/*/*_log.out"))
+    assert f"xlt: job runs the code in {frozen} (code {frozen.name} " in joblog, joblog[-3000:]
+    assert len(list(finished(sweep))) == 1

@@ -138,21 +138,13 @@ def test_git_state_clean_and_dirty(tmp_path):
     assert versions()["hydra-core"] and "submitit" in versions()
 
 
-class _FakeWatcher:
-    def __init__(self, state: str) -> None:
-        self.state, self._finished = state, {"7"}
-
-    def get_state(self, job_id: str, mode: str = "standard") -> str:
-        return self.state
-
-
 class _FakeJob:
-    """What _finished reads of a submitit job: done(), paths.result_pickle, watcher, job_id."""
+    """What job_ended reads of a submitit job: done(), paths.result_pickle, job_id."""
 
-    def __init__(self, tmp_path, state: str, done: bool = True, result: bool = False) -> None:
+    def __init__(self, tmp_path, done: bool = True, result: bool = False) -> None:
         from types import SimpleNamespace
 
-        self.job_id, self.watcher, self._done = "7", _FakeWatcher(state), done
+        self.job_id, self._done = "7", done
         self.paths = SimpleNamespace(result_pickle=tmp_path / "7_result.pkl")
         if result:
             self.paths.result_pickle.write_bytes(b"x")
@@ -161,18 +153,39 @@ class _FakeJob:
         return self._done
 
 
+def _fake_squeue(tmp_path, monkeypatch, line: str) -> None:
+    fake = tmp_path / "bin"
+    fake.mkdir(exist_ok=True)
+    (fake / "squeue").write_text(f"#!/bin/sh\necho '{line}'\n")
+    (fake / "squeue").chmod(0o755)
+    monkeypatch.setenv("PATH", str(fake))
+
+
 @pytest.mark.parametrize("state, ended", [("SUSPENDED", False), ("STOPPED", False), ("REQUEUE_HOLD", False),
                                           ("CANCELLED by 0", True), ("COMPLETED", True), ("FAILED", True),
                                           ("OUT_OF_MEMORY", True)])
-def test_a_suspended_job_is_not_finished(tmp_path, state, ended):
-    """submitit calls SUSPENDED "done"; the sweep keeps waiting (and keeps the job polled)."""
-    from xlt.sweep.launch import _finished
+def test_a_suspended_job_is_not_finished(tmp_path, monkeypatch, state, ended):
+    """submitit calls SUSPENDED "done"; the queue (squeue) still holds the job, so the sweep keeps waiting."""
+    from xlt.sweep.launch import job_ended
 
-    job = _FakeJob(tmp_path, state)
-    assert _finished(job) is ended
-    assert ("7" in job.watcher._finished) is ended
-    assert _finished(_FakeJob(tmp_path, state, result=True))       # a result on disk always ends it
-    assert not _finished(_FakeJob(tmp_path, state, done=False))
+    _fake_squeue(tmp_path, monkeypatch, f"7 {state}")
+    assert job_ended(_FakeJob(tmp_path)) is ended
+    assert job_ended(_FakeJob(tmp_path, result=True))       # a result on disk always ends it
+    assert not job_ended(_FakeJob(tmp_path, done=False))
+    _fake_squeue(tmp_path, monkeypatch, "8 RUNNING")         # gone from the queue: ended
+    assert job_ended(_FakeJob(tmp_path))
+
+
+def test_version_check_says_when_a_release_was_not_written_for(monkeypatch, caplog):
+    from xlt.sweep import launch
+
+    launch.check_versions.cache_clear()
+    monkeypatch.setattr(launch.metadata, "version", lambda name: {"submitit": "1.6.0"}.get(name, "1.2.0"))
+    with caplog.at_level("WARNING"):
+        assert launch.check_versions()["submitit"] == "1.6.0"
+    assert "submitit 1.6.0 is installed" in caplog.text and "written for 1.5.x" in caplog.text
+    assert "hydra-submitit-launcher" not in caplog.text
+    launch.check_versions.cache_clear()
 
 
 def test_inflight_record_and_queue_query(tmp_path, monkeypatch):

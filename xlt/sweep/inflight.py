@@ -49,11 +49,12 @@ def live_jobs(job_ids: Iterable[str]) -> dict[str, str]:
     if not ids:
         return {}
     try:
-        out = subprocess.run(["squeue", "-h", "-j", ",".join(ids), "-o", "%i %T"], capture_output=True,
+        out = subprocess.run(["squeue", "-h", "-r", "-j", ",".join(ids), "-o", "%i %T"], capture_output=True,
                              text=True, timeout=60)
     except (OSError, subprocess.TimeoutExpired) as err:
-        log.warning("cannot ask squeue about earlier submissions (%s); submitting them again", err)
+        log.warning("cannot ask squeue (%s): its jobs count as gone (not adopted, not waited on)", err)
         return {}
-    # squeue exits non-zero when none of the ids is known any more: that is "none live".
+    # -r: one line per array task (a pending array is otherwise one "12_[0-3]" line); squeue exits
+    # non-zero when none of the ids is known any more: that is "none live".
     states = dict(line.split(maxsplit=1) for line in out.stdout.splitlines() if len(line.split()) == 2)
     return {job: states[job] for job in ids if job in states}

@@ -3,23 +3,25 @@
 The results store is the source of truth: whatever the launcher returns or raises, a condition counts as
 finished iff its ``DONE`` marker exists afterwards, and only the truly missing ones are reported.
 
-Submitit launchers (``hydra/launcher=slurm``) are driven here rather than through their own ``launch``:
-hydra-submitit-launcher 1.2 waits on the jobs in order and raises at the first one that did not complete
-(e.g. ``scancel``), abandoning the others while they still run. Here every job is waited on, each
-outcome is collected, and the queue is polled at a bounded interval, so a cancelled job ends the sweep
-with its condition named instead of hanging or hiding its neighbours.
+With the xlt SLURM launcher (``hydra/launcher=slurm``, ``hydra_plugins.xlt_launcher``) every job is
+waited on (hydra-submitit-launcher's own ``launch`` raises at the first job that did not complete, e.g.
+``scancel``, abandoning the others while they run), each outcome is collected, and the queue is asked at
+least every ``poll_s``, so a cancelled job ends the sweep with its condition named instead of hanging or
+hiding its neighbours. Any other launcher goes through Hydra's ``launch``.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import time
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
-from hydra.core.utils import JobReturn, JobStatus
+from hydra.core.utils import JobReturn, JobStatus, filter_overrides
 
 from xlt.results.store import DONE
 from xlt.sweep import inflight
@@ -73,10 +75,10 @@ def _settle(outcomes: list[Outcome], since: float | None) -> list[Outcome]:
 def run_batch(launcher: Any, chunk: Sequence[PlannedJob], *, poll_s: float = 30.0, since: float | None = None,
               on_finished: Callable[[int], None] = lambda n: None) -> list[Outcome]:
     """Launch ``chunk`` and wait for all of it; one Outcome per job, in order."""
-    from hydra_plugins.hydra_submitit_launcher.submitit_launcher import BaseSubmititLauncher
+    from hydra_plugins.xlt_launcher.xlt_launcher import XltSlurmLauncher
 
-    if isinstance(launcher, BaseSubmititLauncher):
-        return _settle(_submitit_batch(launcher, chunk, poll_s, on_finished), since)
+    if isinstance(launcher, XltSlurmLauncher):
+        return _settle(_slurm_batch(launcher, chunk, poll_s, on_finished), since)
     try:
         returns = launcher.launch([j.overrides for j in chunk], initial_job_idx=chunk[0].index)
         outcomes = [Outcome(job, _job_return_error(ret)) for job, ret in zip(chunk, returns)]
@@ -87,9 +89,13 @@ def run_batch(launcher: Any, chunk: Sequence[PlannedJob], *, poll_s: float = 30.
 
 
 def _job_return_error(ret: JobReturn) -> str | None:
-    if ret.status == JobStatus.FAILED:
-        return _first_line(ret._return_value)  # the task's exception (``return_value`` would re-raise it)
-    return None
+    if ret.status != JobStatus.FAILED:
+        return None
+    try:
+        ret.return_value  # a failed job's return_value raises the task's exception
+    except Exception as err:  # noqa: BLE001 - whatever the task raised is its error
+        return _first_line(err)
+    return "failed"
 
 
 def launcher_groups(chunk: Sequence[PlannedJob]) -> list[tuple[dict[str, Any], list[int]]]:
@@ -101,45 +107,23 @@ def launcher_groups(chunk: Sequence[PlannedJob]) -> list[tuple[dict[str, Any], l
     return list(groups.values())
 
 
-def _executor(kind: str, params: dict[str, Any]):
-    """A submitit executor built from launcher settings exactly as hydra-submitit-launcher 1.2 does."""
-    import submitit
-    from hydra_plugins.hydra_submitit_launcher.config import BaseQueueConf
-    from omegaconf import OmegaConf
-
-    init_keys = {"max_num_timeout"}
-    executor = submitit.AutoExecutor(cluster=kind, folder=params["submitit_folder"],
-                                     **{f"{kind}_{k}": v for k, v in params.items() if k in init_keys})
-    base = set(OmegaConf.structured(BaseQueueConf).keys())
-    executor.update_parameters(**{k if k in base else f"{kind}_{k}": v for k, v in params.items()
-                                  if k not in init_keys | {"submitit_folder"}})
-    return executor
-
-
-def _submitit_batch(launcher: Any, chunk: Sequence[PlannedJob], poll_s: float,
-                    on_finished: Callable[[int], None]) -> list[Outcome]:
-    from hydra.core.singleton import Singleton
-    from hydra.core.utils import filter_overrides
-
+def _slurm_batch(launcher: Any, chunk: Sequence[PlannedJob], poll_s: float,
+                 on_finished: Callable[[int], None]) -> list[Outcome]:
     sweep_dir = Path(str(launcher.config.hydra.sweep.dir))
     sweep_dir.mkdir(parents=True, exist_ok=True)
     jobs: list[Any] = [None] * len(chunk)
     outcomes: dict[int, Outcome] = {}
-    adopted = _adopt(launcher, chunk, jobs, sweep_dir)
-    log.info("submitit '%s': submitting %d conditions (sweep dir %s)", launcher._EXECUTOR,
-             len(chunk) - len(adopted), sweep_dir)
+    adopted = _adopt(chunk, jobs, sweep_dir)
+    log.info("SLURM: submitting %d conditions (sweep dir %s)", len(chunk) - len(adopted), sweep_dir)
     fresh = [i for i in range(len(chunk)) if i not in adopted]
     for params, positions in launcher_groups([chunk[i] for i in fresh]):
         members = [fresh[k] for k in positions]
-        args = []
         for i in members:
             job = chunk[i]
             log.info("\t#%d %s: %s", job.index, job.condition_id, " ".join(filter_overrides(job.overrides)))
-            # What hydra-submitit-launcher passes; the launcher object itself is the pickled callable.
-            args.append((list(job.overrides), "hydra.sweep.dir", job.index, f"job_id_for_{job.index}",
-                         Singleton.get_state()))
         try:
-            submitted = _executor(launcher._EXECUTOR, params).map_array(launcher, *zip(*args))
+            submitted = launcher.submit(params, [(chunk[i].overrides, chunk[i].index, chunk[i].config)
+                                                 for i in members])
         except Exception as err:  # noqa: BLE001 - sbatch refused this group (partition, account, limits)
             for i in members:
                 outcomes[i] = Outcome(chunk[i], f"submission failed: {_first_line(err)}")
@@ -151,57 +135,84 @@ def _submitit_batch(launcher: Any, chunk: Sequence[PlannedJob], poll_s: float,
         log.info("submitted %s: %s", ", ".join(sj.job_id for sj in submitted),
                  ", ".join(chunk[i].condition_id for i in members))
 
-    last_poll = time.monotonic()
-    while len(outcomes) < len(jobs):
-        # submitit backs its own sacct polling off to 10 minutes; ask the queue at least every poll_s.
-        if time.monotonic() - last_poll >= poll_s:
-            watcher = next((getattr(sj, "watcher", None) for sj in jobs if sj is not None), None)
-            if watcher is not None:
-                watcher.update()
-            last_poll = time.monotonic()
-        for i, sj in enumerate(jobs):
-            if i not in outcomes and _finished(sj):
-                outcomes[i] = _collect(chunk[i], sj)
-                on_finished(1)
-        if len(outcomes) < len(jobs):
-            time.sleep(1.0)
+    position = {id(sj): i for i, sj in enumerate(jobs) if sj is not None}
+    for sj in ended([sj for sj in jobs if sj is not None], poll_s):
+        i = position[id(sj)]
+        outcomes[i] = _collect(chunk[i], sj)
+        on_finished(1)
     return [outcomes[i] for i in range(len(jobs))]
 
 
-# SLURM states of a job that still holds or awaits resources. submitit 1.5 calls a job "done" in any state
-# outside a shorter list, so a suspended job (PreemptMode=SUSPEND, `scontrol suspend`) looked finished.
+# --- When a SLURM job has ended: the one place that knows submitit's SUSPENDED behaviour. ---------------
+# submitit 1.5's Job.done() (InfoWatcher.is_done) counts every state outside READY, PENDING, RUNNING, UNKNOWN,
+# REQUEUED, COMPLETING, PREEMPTED as finished, SUSPENDED included (PreemptMode=SUSPEND, `scontrol suspend`),
+# and its watcher then stops asking about the job. So a job submitit calls done without a result on disk
+# is asked about once more, through squeue (live): while the queue still holds it in an active state it
+# has not ended. Written for these releases (major.minor); check_versions says when others are installed.
+WRITTEN_FOR = {"submitit": "1.5", "hydra-submitit-launcher": "1.2"}
 ACTIVE_STATES = frozenset({"PENDING", "RUNNING", "REQUEUED", "COMPLETING", "CONFIGURING", "SUSPENDED", "RESIZING",
                            "REQUEUE_HOLD", "REQUEUE_FED", "SIGNALING", "STAGE_OUT", "STOPPED", "RESV_DEL_HOLD",
                            "PREEMPTED", "READY", "UNKNOWN"})
 
 
-def _finished(sj: Any) -> bool:
-    """Whether a submitit job has ended: its result is there, or SLURM's last known state is not active."""
+@functools.cache
+def check_versions() -> dict[str, str]:
+    """Installed versions of the packages the rule (and XltSlurmLauncher) was written against; warns once
+    when one is not the release it was written for: what their Job.done() counts as done must be checked."""
+    installed = {name: metadata.version(name) for name in WRITTEN_FOR}
+    for name, version in installed.items():
+        if ".".join(version.split(".")[:2]) != WRITTEN_FOR[name]:
+            log.warning("%s %s is installed; xlt's SLURM job-state rule (xlt.sweep.launch) was written for %s.x: "
+                        "check which states its Job.done() calls finished (SUSPENDED was one)", name, version,
+                        WRITTEN_FOR[name])
+    return installed
+
+
+def job_ended(sj: Any) -> bool:
+    """Whether a submitit job has ended: its result is there, or submitit calls it done and the queue does
+    not hold it in an active state (a suspended job has not ended)."""
     if not sj.done():
         return False
-    watcher = getattr(sj, "watcher", None)
-    if watcher is None or Path(sj.paths.result_pickle).exists():
+    if Path(sj.paths.result_pickle).exists():
         return True
-    state = (watcher.get_state(sj.job_id, mode="cache").split() or ["UNKNOWN"])[0].upper()
-    if state in ACTIVE_STATES:
-        # submitit stops polling jobs it thinks are done; keep this one polled (private set, submitit 1.5)
-        getattr(watcher, "_finished", set()).discard(sj.job_id)
-        return False
-    return True
+    state = inflight.live_jobs([sj.job_id]).get(sj.job_id)
+    return state is None or state.split()[0].upper() not in ACTIVE_STATES
 
 
-def _adopt(launcher: Any, chunk: Sequence[PlannedJob], jobs: list[Any], sweep_dir: Path) -> set[int]:
+def ended(jobs: Sequence[Any], poll_s: float) -> Iterator[Any]:
+    """Yield each submitit job once it has ended (``job_ended``), at most ~``poll_s`` after SLURM knows."""
+    from submitit.helpers import as_completed
+
+    check_versions()
+    waiting = list(jobs)
+    while waiting:
+        start, held = time.monotonic(), []
+        try:
+            for sj in as_completed(list(waiting), timeout=poll_s, poll_frequency=1.0):
+                if job_ended(sj):
+                    waiting.remove(sj)
+                    yield sj
+                else:
+                    held.append(sj)
+        except TimeoutError:
+            pass
+        if waiting:
+            if held and time.monotonic() - start < poll_s:  # only held jobs left: as_completed did not wait
+                time.sleep(poll_s - (time.monotonic() - start))
+            # submitit backs its own sacct polling off to 10 minutes: ask for every registered job now.
+            waiting[0].get_info(mode="force")
+
+
+def _adopt(chunk: Sequence[PlannedJob], jobs: list[Any], sweep_dir: Path) -> set[int]:
     """Fill ``jobs`` with the still-queued jobs an earlier run of this sweep submitted; their positions."""
     import submitit
 
-    if launcher._EXECUTOR != "slurm":
-        return set()
     earlier = inflight.read(sweep_dir)
     wanted = {i: earlier[job.condition_id] for i, job in enumerate(chunk) if job.condition_id in earlier}
     live = inflight.live_jobs(wanted.values())
     adopted = set()
     for i, job_id in wanted.items():
-        if job_id in live:
+        if job_id in live and live[job_id].split()[0].upper() in ACTIVE_STATES:
             folder = str(launcher_params(chunk[i])["submitit_folder"])
             jobs[i] = submitit.SlurmJob(folder=folder, job_id=job_id)
             adopted.add(i)
