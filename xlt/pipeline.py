@@ -95,6 +95,7 @@ def run_condition(cfg: DictConfig, run_dir: Path, choices: dict[str, str] | None
     from xlt.models.loading import load_model, load_tokenizer
     from xlt.scoring.labels import resolve_labels
     from xlt.scoring.metrics import summarize
+    from xlt.sweep.code_version import code_version
     from xlt.tracking.wandb_run import Tracker
 
     cond = Condition.from_cfg(cfg)
@@ -114,7 +115,7 @@ def run_condition(cfg: DictConfig, run_dir: Path, choices: dict[str, str] | None
         store.clear()
     info = {"id": cond.id, **cond.tags(), "source_variants": list(cond.source_variants),
             "targets": list(cond.targets), "identity": identity_payload(cfg),
-            "checkpoint": dataclasses.asdict(ckpt),
+            "checkpoint": dataclasses.asdict(ckpt), "code_version": code_version(),
             "config": OmegaConf.to_container(cfg, resolve=True, enum_to_str=True)}
     if is_rank_zero():
         store.write_condition(info)

@@ -65,6 +65,7 @@ class ConditionRecord:
     targets: tuple[str, ...] = ()
     identity: dict[str, Any] = field(default_factory=dict)   # what the condition id hashes
     checkpoint: dict[str, Any] | None = None                 # None in stores from before checkpoints
+    code_version: dict[str, Any] | None = None               # xlt.sweep.code_version; None in stores from before
     config: dict[str, Any] = field(default_factory=dict)     # the resolved Hydra config
 
     def to_dict(self) -> dict[str, Any]:
