@@ -96,7 +96,7 @@ def test_the_id_follows_the_classes(compose):
                      "cluster=slurm_local", "allow_code_change=true", "plan.max_nodes=2"):
         assert condition_id(compose(["regime=finetune", override])) == ft, override
     for override in ("data.n_eval=5", "regime.lr=1e-3", "trainer.precision=bf16-mixed",
-                     "trainer.gradient_clip_val=0.5", "model.dtype=bfloat16", "data.leak=drop"):
+                     "trainer.gradient_clip_val=0.5", "trainer.devices=2", "model.dtype=bfloat16", "data.leak=drop"):
         assert condition_id(compose(["regime=finetune", override])) != ft, override
     zs = condition_id(compose(["regime=zero_shot"]))
     for override in ("regime.lr=1e-3", "trainer.precision=bf16-mixed", "data.n_train=5", "seed=4",
@@ -109,7 +109,7 @@ def test_the_id_follows_the_classes(compose):
 def test_identity_holds_no_key_that_does_not_change_results(compose):
     payload = identity_payload(compose(["regime=finetune"]))
     assert set(payload) == {"task", "train_task", "model", "lang", "regime", "targets", "data", "trainer", "seed"}
-    assert set(payload["trainer"]) == {"precision", "gradient_clip_val"}
+    assert set(payload["trainer"]) == {"precision", "gradient_clip_val", "devices", "num_nodes"}
     assert "eval_batch_size" not in payload["data"] and "resources" not in payload["model"]
     assert "local_path" not in payload["model"] and payload["model"]["checkpoint"]
     assert payload["data"]["prompt"] == "numbered" and type(payload["data"]["prompt"]) is str  # enums as text

@@ -202,8 +202,9 @@ class TrainerConf:
     """conf/trainer/<name>.yaml: Lightning Trainer arguments."""
 
     accelerator: str = _f("cpu", N)
-    devices: Any = _f(1, N)                       # int, "auto" or an interpolation
-    num_nodes: Any = _f(1, N)
+    # Each rank takes every world-th batch (xlt.training.loader): the world size sets the effective batch.
+    devices: Any = _f(1, T)                       # int, "auto" or an interpolation
+    num_nodes: Any = _f(1, T)
     precision: str = _f("32-true", T)             # bf16-mixed changes the learned adapter
     log_every_n_steps: int = _f(1, N, ge=1)
     enable_progress_bar: bool = _f(True, N)
