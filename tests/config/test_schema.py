@@ -55,6 +55,9 @@ def test_classify_names_an_undeclared_key():
     assert classify("model.local_path") is Affects.WEIGHTS
     assert classify("regime.cot_max_new_tokens") is Affects.COT
     assert classify("model.arch.hidden_size") is Affects.RESULTS  # inside an open node: the node's class
+    assert classify("regime.lora.r") is Affects.TRAINING  # a training node binds its fields
+    assert classify("trainer.precision") is Affects.TRAINING and classify("trainer.accelerator") is Affects.NONE
+    assert classify("model.resources.nodes") is Affects.NONE
     with pytest.raises(KeyError, match="regime.nope"):
         classify("regime.nope")
 

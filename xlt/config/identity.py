@@ -41,8 +41,9 @@ def schema_fields(schema: type = XltConf, prefix: str = "") -> Iterator[tuple[st
 
 
 def classify(path: str, schema: type = XltConf) -> Affects:
-    """The identity class of a dotted config key; ``KeyError`` when the schema does not declare it.
-    Inside an open node (``model.arch``, ``targets``) a key has the class of that node."""
+    """The effective identity class of a dotted config key; ``KeyError`` when the schema does not declare
+    it. A node's class other than ``results`` binds everything inside it (``regime.lora.r`` is training);
+    inside an open node (``model.arch``, ``targets``) a key has the class of that node."""
     node, affects = schema, Affects.RESULTS
     for part in path.split("."):
         if node is None:
@@ -50,7 +51,8 @@ def classify(path: str, schema: type = XltConf) -> Affects:
         match = [(a, sub) for name, a, sub in _fields(node) if name == part]
         if not match:
             raise KeyError(f"config key {path!r} is not declared in xlt/config/schema.py")
-        affects, node = match[0]
+        inner, node = match[0]
+        affects = inner if affects is Affects.RESULTS else affects
     return affects
 
 
