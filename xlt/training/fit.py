@@ -182,14 +182,17 @@ def finetune(run: TrainSettings, model, tok, train_items: Sequence[Item], fmt: P
     if last.exists():
         log.info("resuming from %s", last)
     guard = MemoryGuard(plan.limit * 0.95) if plan is not None else contextlib.nullcontext()
+    tripped = (lambda: guard.tripped) if isinstance(guard, MemoryGuard) else (lambda: False)
     try:
-        with guard:
-            try:
+        try:  # around the `with`: the guard's interrupt may land while it starts or stops, not only in fit
+            with guard:
                 trainer.fit(module, train_dataloaders=loader, ckpt_path=str(last) if last.exists() else None)
-            except (KeyboardInterrupt, SystemExit):  # Lightning exits 1 after an interrupt
-                if isinstance(guard, MemoryGuard) and guard.tripped:
-                    raise guard.error() from None
-                raise
+        except (KeyboardInterrupt, SystemExit):  # Lightning exits 1 after an interrupt
+            if tripped():
+                raise guard.error() from None
+            raise
+        if tripped():  # Lightning handled the interrupt and returned: the run did not finish
+            raise guard.error()
         state = gathered_trainable_state(module.model)  # a collective under DeepSpeed: every rank
         if trainer.is_global_zero:
             save_adapter(module.model, run_dir / "adapter", state)

@@ -120,7 +120,7 @@ class MemoryGuard:
         import psutil
 
         proc = psutil.Process(os.getpid())
-        while not self._stop.wait(self.interval_s):
+        while True:  # sample first, then wait: a short run is watched from its start
             rss = proc.memory_info().rss
             self.peak = max(self.peak, rss)
             if rss > self.limit and not self.tripped:
@@ -128,6 +128,8 @@ class MemoryGuard:
                 log.error("memory guard: RSS %.1f GiB passed the limit %.1f GiB; stopping training",
                           rss / GIB, self.limit / GIB)
                 _thread.interrupt_main()
+                return
+            if self._stop.wait(self.interval_s):
                 return
 
     def __enter__(self) -> "MemoryGuard":
