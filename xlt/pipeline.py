@@ -11,7 +11,8 @@ from typing import Any
 from omegaconf import DictConfig, OmegaConf
 
 from xlt.conditions import Condition, apply_strategy_preset, identity_payload
-from xlt.config.schema import DataConf, RegimeConf
+from xlt.config.schema import DataConf, EngineConf, EngineName, RegimeConf
+from xlt.engines import open_engine
 from xlt.errors import ConfigError
 from xlt.models.checkpoint import check_against_preset, check_loadable, checkpoint_config
 from xlt.ranks import is_rank_zero
@@ -21,27 +22,26 @@ from xlt.training.settings import TrainSettings
 log = logging.getLogger(__name__)
 
 
-def evaluate(model, tok, split_eval: dict[str, list], cond: Condition, fmt, labels, *, model_cfg: DictConfig,
-             data: DataConf, regime: RegimeConf, answer_names: bool = False) -> list:
-    """Score every target language with a progress bar over questions."""
+def evaluate(engine, tok, split_eval: dict[str, list], cond: Condition, fmt, labels, *, model_cfg: DictConfig,
+             regime: RegimeConf, answer_names: bool = False) -> list:
+    """Score every target language on ``engine`` (``xlt.engines``) with a progress bar over questions."""
     from tqdm.auto import tqdm
 
     from xlt.chat import chat_format
-    from xlt.scoring.cot import score_cot
-    from xlt.scoring.scorer import score_items
+    from xlt.engines import score_cot_on
 
     total = sum(len(v) for v in split_eval.values())
     preds = []
+    chat = chat_format(model_cfg, tok)
     with tqdm(total=total, desc=f"scoring {cond.id}", unit="q", disable=not is_rank_zero()) as bar:
         for lang, items in split_eval.items():
             bar.set_postfix_str(lang)
-            kwargs = dict(chat_template=chat_format(model_cfg, tok), batch_size=data.eval_batch_size,
-                          progress=bar.update, prefix_reuse=data.prefix_reuse)
             if cond.cot:
-                preds += score_cot(model, tok, items, fmt, labels, max_new_tokens=regime.cot_max_new_tokens,
-                                   answer_names=answer_names, **kwargs)
+                preds += score_cot_on(engine, tok, items, fmt, labels, chat_template=chat,
+                                      max_new_tokens=regime.cot_max_new_tokens, progress=bar.update,
+                                      answer_names=answer_names)
             else:
-                preds += score_items(model, tok, items, fmt, labels=labels, **kwargs)
+                preds += engine.score(items, fmt, labels, chat_template=chat, progress=bar.update)
     return preds
 
 
@@ -103,6 +103,11 @@ def run_condition(cfg: DictConfig, run_dir: Path, choices: dict[str, str] | None
     # Built once from the config and passed down: nothing below reads the root config.
     data: DataConf = OmegaConf.to_object(cfg.data)
     run = TrainSettings.from_cfg(cfg)
+    engine_conf: EngineConf = OmegaConf.to_object(cfg.engine)
+    if engine_conf.name == EngineName.vllm:
+        from xlt.engines.vllm import check_servable
+
+        check_servable(cfg.model)  # one line (not installed, architecture, quantization), before any work
     store = ConditionStore(run_dir)
     ckpt = check_loadable(cfg.model)
     check_same_checkpoint(store, ckpt.fingerprint, cond.id)
@@ -129,17 +134,25 @@ def run_condition(cfg: DictConfig, run_dir: Path, choices: dict[str, str] | None
         labels = resolve_labels(tok, fmt.labels)
         if not labels.single_token:
             log.warning("labels %s are not single tokens for this tokenizer: scoring full continuations", fmt.labels)
-        # Training loads its own base (partitioned under ZeRO-3) and evaluation reloads base + adapter.
-        model = None if cond.trains else load_model(run.model)
+        # Training loads its own base (partitioned under ZeRO-3); evaluation opens the engine on the base
+        # weights + the adapter as saved (vLLM loads its own copy: nothing is loaded for it here).
+        model = None if cond.trains or engine_conf.name == EngineName.vllm else load_model(run.model)
+        adapter = None
         if cond.trains:  # the training task's own K labels (cross-task: not the evaluated task's)
             train_fmt = get_format(data.prompt, train_task.n_labels)
             train_labels = labels if train_fmt == fmt else resolve_labels(tok, train_fmt.labels)
-            model = train_or_reuse(run, model, tok, split.train, train_fmt, train_labels, run_dir, tracker, cond)
+            adapter = train_or_reuse(run, model, tok, split.train, train_fmt, train_labels, run_dir, tracker, cond)
+            model = None
         if not is_rank_zero():
             return {}
         evals = cot_subset(split.eval, run.regime.cot_max_items, data.split_seed) if cond.cot else split.eval
-        preds = evaluate(model, tok, evals, cond, fmt, labels, model_cfg=run.model, data=data, regime=run.regime,
-                         answer_names=task.answer_names)
+        engine = open_engine(engine_conf, run.model, tok, model=model, adapter=adapter,
+                             batch_size=data.eval_batch_size, prefix_reuse=data.prefix_reuse, seed=run.seed)
+        try:
+            preds = evaluate(engine, tok, evals, cond, fmt, labels, model_cfg=run.model, regime=run.regime,
+                             answer_names=task.answer_names)
+        finally:
+            getattr(engine, "close", lambda: None)()
         metrics = summarize(preds, n_train=len(split.train), n_labels=task.n_labels, leak=drawn.leak)
         store.write_results(metrics, preds)
         tracker.log_results(metrics, preds)
@@ -153,14 +166,10 @@ def run_condition(cfg: DictConfig, run_dir: Path, choices: dict[str, str] | None
 
 
 def train_or_reuse(run: TrainSettings, model, tok, train_items, fmt, labels, run_dir: Path, tracker,
-                   cond: Condition):
-    """Fine-tune (resuming if a checkpoint exists) unless a finished adapter is already on disk;
-    evaluation always uses the adapter as saved, reloaded into a fresh base model and merged (rank 0
-    only; other ranks get None). ``model`` may be None: training then loads the base itself (under ZeRO-3 it
-    always does, partitioned across ranks)."""
-    from peft import PeftModel
-
-    from xlt.models.loading import load_model
+                   cond: Condition) -> Path:
+    """Fine-tune (resuming if a checkpoint exists) unless a finished adapter is already on disk; returns
+    the adapter folder. Evaluation always uses the adapter as saved (``xlt.engines.open_engine``). ``model``
+    may be None: training then loads the base itself (under ZeRO-3 it always does, partitioned)."""
     from xlt.results.store import atomic_write_text
     from xlt.training.fit import finetune
 
@@ -170,10 +179,4 @@ def train_or_reuse(run: TrainSettings, model, tok, train_items, fmt, labels, run
         finetune(run, model, tok, train_items, fmt, labels, run_dir, tracker.lightning_loggers(), passages)
         if is_rank_zero():
             atomic_write_text(adapter / "TRAINED", "ok\n")
-    del model
-    if not is_rank_zero():
-        return None
-    base = load_model(run.model)
-    # Merged for scoring: unmerged LoRA adds two small matmuls per target layer per token (an English
-    # SmolLM2 probe scored 0.37 vs 2.7 questions/s); the merged logits equal the unmerged ones (tested).
-    return PeftModel.from_pretrained(base, adapter).merge_and_unload().eval()
+    return adapter

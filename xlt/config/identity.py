@@ -30,6 +30,12 @@ def _fields(schema: type) -> tuple[tuple[str, Affects, type | None], ...]:
     return tuple((f.name, f.metadata["affects"], _node_type(hints[f.name])) for f in dataclasses.fields(schema))
 
 
+@functools.cache
+def _since_defaults(schema: type) -> dict[str, Any]:
+    """Fields declared ``since`` (added later) and their defaults: omitted from the identity at the default."""
+    return {f.name: f.default for f in dataclasses.fields(schema) if f.metadata.get("since")}
+
+
 def schema_fields(schema: type = XltConf, prefix: str = "") -> Iterator[tuple[str, dataclasses.Field]]:
     """Every field of the schema, nested ones included, as (dotted path, field)."""
     hints = typing.get_type_hints(schema)
@@ -91,6 +97,9 @@ def _select(schema: type, value: dict[str, Any], keep: frozenset[Affects]) -> di
         if affects not in keep or name not in value:
             continue
         v = value[name]
+        since = _since_defaults(schema)
+        if name in since and v == since[name]:
+            continue  # what every condition did before the field existed
         if sub is not None and isinstance(v, dict):
             v = _select(sub, v, keep)
             if not v:

@@ -27,15 +27,23 @@ class Affects(StrEnum):
 
 
 def _f(default: Any, affects: "Affects", *, ge: float | None = None, gt: float | None = None,
-       le: float | None = None, choices: tuple = (), factory: Any = None) -> Any:
-    """A schema field with its identity class and optional range or choices (``check_values``)."""
-    meta = {"affects": affects, "ge": ge, "gt": gt, "le": le, "choices": choices}
+       le: float | None = None, choices: tuple = (), factory: Any = None, since: bool = False) -> Any:
+    """A schema field with its identity class and optional range or choices (``check_values``).
+
+    ``since``: a field added after conditions ran whose default is what they did: it enters the
+    identity only when set to something else, so the ids of finished conditions stay valid."""
+    meta = {"affects": affects, "ge": ge, "gt": gt, "le": le, "choices": choices, "since": since}
     if factory is not None:
         return field(default_factory=factory, metadata=meta)
     return field(default=default, metadata=meta)
 
 
 R, T, C, W, N = Affects.RESULTS, Affects.TRAINING, Affects.COT, Affects.WEIGHTS, Affects.NONE
+
+
+class EngineName(StrEnum):
+    hf = "hf"      # transformers (+ peft): xlt's own batched scoring and generate()
+    vllm = "vllm"  # vLLM's offline LLM: paged attention, TP/PP, LoRARequest, native FP8/MXFP4
 
 
 class TaskName(StrEnum):
@@ -114,6 +122,19 @@ class ResourcesConf:
 
 
 @dataclass
+class ServeConf:
+    """How the vLLM engine serves this preset (``engine=vllm``; the hf engine ignores it)."""
+
+    tensor_parallel_size: int = _f(1, N, ge=1)
+    pipeline_parallel_size: int = _f(1, N, ge=1)
+    # null: what the checkpoint declares (gpt-oss MXFP4, DeepSeek-V3.1 FP8 load natively); a method
+    # vLLM applies on load (e.g. fp8) changes the weights evaluated.
+    quantization: Optional[str] = _f(None, R, since=True)
+    max_model_len: Optional[int] = _f(None, N, ge=1)   # null: the model's; a longer prompt is refused
+    dtype: Optional[str] = _f(None, N)                 # null: the preset's dtype
+
+
+@dataclass
 class ModelConf:
     """conf/model/<preset>.yaml: a checkpoint, its architecture facts and how it is prompted."""
 
@@ -135,6 +156,7 @@ class ModelConf:
     lora_target_parameters: List[str] = _f(None, T, factory=list)
     strategy: str = _f("cpu", N)             # the strategy preset `strategy=preset` picks
     resources: ResourcesConf = _f(None, N, factory=ResourcesConf)
+    serve: ServeConf = _f(None, R, factory=ServeConf)   # R: look inside (quantization)
 
 
 @dataclass
@@ -230,6 +252,21 @@ class StrategyConf:
 
 
 @dataclass
+class EngineConf:
+    """conf/engine/<name>.yaml: what scores and generates (``xlt.engines``). Label scores agree across
+    engines within float noise (measured, README "Engines"), so the engine is not part of a scoring
+    condition's id; greedy CoT texts can diverge at near-ties, so it is part of a CoT condition's id."""
+
+    name: EngineName = _f(EngineName.hf, C, since=True)
+    gpu_memory_utilization: float = _f(0.9, N, gt=0, le=1)  # GPU: fraction of device memory vLLM takes
+    kv_cache_gb: Optional[float] = _f(None, N, gt=0)        # CPU: KV-cache size (null: 1 GiB)
+    max_num_seqs: Optional[int] = _f(None, N, ge=1)         # concurrent sequences (null: vLLM's)
+    enforce_eager: bool = _f(False, N)                      # no CUDA graphs / compilation (faster start)
+    max_lora_rank: Optional[int] = _f(None, N, ge=1)        # null: from the adapter's config
+    in_process: Optional[bool] = _f(None, N)                # engine core in this process (null: on CPU)
+
+
+@dataclass
 class LoggerConf:
     name: str = _f("none", N)
     mode: str = _f("offline", N)
@@ -273,6 +310,7 @@ class XltConf:
     data: DataConf = _f(None, R, factory=DataConf)
     trainer: TrainerConf = _f(None, R, factory=TrainerConf)  # R: look inside (precision, clipping)
     strategy: StrategyConf = _f(None, N, factory=StrategyConf)
+    engine: EngineConf = _f(None, R, factory=EngineConf)     # R: look inside (name, for CoT)
     logger: LoggerConf = _f(None, N, factory=LoggerConf)
     cluster: ClusterConf = _f(None, N, factory=ClusterConf)
     plan: PlanConf = _f(None, N, factory=PlanConf)

@@ -193,12 +193,25 @@ def score_cot(model, tok, items: Sequence[Item], fmt: PromptFormat, labels: Labe
     (read from the final answer only; None when the reasoning was cut off) and ``cot_truncated``.
     ``prefix_reuse`` as in ``score_items`` (the passage before the reasoning is shared). ``answer_names``
     (the task's setting): an answer stated by option name counts when no label is stated."""
+    def generate(prompts, chat, n):
+        return generate_reasoning(model, tok, prompts, chat, n, batch_size)
+
+    def score(prompts, chat):
+        return score_items(model, tok, items, fmt, chat_template=chat, batch_size=batch_size, labels=labels,
+                           prompts=prompts, progress=progress, prefix_reuse=prefix_reuse)
+
+    return cot_predictions(generate, score, tok, items, fmt, chat_template=chat_template,
+                           max_new_tokens=max_new_tokens, answer_names=answer_names)
+
+
+def cot_predictions(generate: Callable, score: Callable, tok, items: Sequence[Item], fmt: PromptFormat, *,
+                    chat_template: "bool | ChatFormat | None", max_new_tokens: int,
+                    answer_names: bool = False) -> list[Prediction]:
+    """``score_cot`` on any engine: ``generate(prompts, chat, max_new_tokens)`` returns the raw reasoning
+    texts, ``score(prompts, chat)`` the label predictions after them (``xlt.engines`` passes its own)."""
     chat = resolve_chat(tok, chat_template)
-    reasoning = generate_reasoning(model, tok, cot_prompts(tok, items, fmt, chat), chat,
-                                   max_new_tokens, batch_size)
-    prompts = cot_prompts(tok, items, fmt, chat, reasoning)
-    preds = score_items(model, tok, items, fmt, chat_template=chat, batch_size=batch_size,
-                        labels=labels, prompts=prompts, progress=progress, prefix_reuse=prefix_reuse)
+    reasoning = generate(cot_prompts(tok, items, fmt, chat), chat, max_new_tokens)
+    preds = score(cot_prompts(tok, items, fmt, chat, reasoning), chat)
     stops = _stops(chat, tok)
     for p, it, r in zip(preds, items, reasoning):
         names = it.options if answer_names else ()

@@ -54,6 +54,10 @@ def validate_jobs(config_loader, master: DictConfig, jobs: Sequence[Sequence[str
             cond = Condition.from_cfg(cfg)
             if not cfg.dry_run:  # a dry run lists a design; its weights may come later
                 check_loadable(cfg.model)
+            if cfg.engine.name == "vllm":
+                from xlt.engines.vllm import check_servable
+
+                check_servable(cfg.model)
             check_needed(*tasks_of(cfg), cfg.data, list(cond.source_variants), list(cond.targets), cond.trains)
             if cfg.logger.name == "wandb":
                 run_fields(cfg, cond)
