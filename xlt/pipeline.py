@@ -143,6 +143,10 @@ def run_condition(cfg: DictConfig, run_dir: Path, choices: dict[str, str] | None
             train_labels = labels if train_fmt == fmt else resolve_labels(tok, train_fmt.labels)
             adapter = train_or_reuse(run, model, tok, split.train, train_fmt, train_labels, run_dir, tracker, cond)
             model = None
+        if cfg.train_only:  # evaluation runs later (e.g. vLLM across nodes: launchers/vllm_ray_eval.sbatch)
+            log.info("train_only: adapter saved at %s; %s is not finished", adapter, cond.id)
+            tracker.finish(0)
+            return {}
         if not is_rank_zero():
             return {}
         evals = cot_subset(split.eval, run.regime.cot_max_items, data.split_seed) if cond.cot else split.eval

@@ -44,6 +44,11 @@ def test_engine_arguments_come_from_the_preset():
     cpu = engine_kwargs(engine, model, "/w", lora_rank=None, seed=0, gpu=False)
     assert cpu["kv_cache_memory_bytes"] == 2**30 and "gpu_memory_utilization" not in cpu and "enable_lora" not in cpu
     assert cpu["enforce_eager"] is True  # the CPU build recompiles on every start otherwise (~100 s)
+    assert "revision" not in cpu and "distributed_executor_backend" not in cpu
+    engine.distributed_executor_backend = "ray"
+    pinned = engine_kwargs(engine, model, "deepseek-ai/DeepSeek-V3.1", None, 0, True, revision="abc123")
+    assert pinned["revision"] == pinned["tokenizer_revision"] == "abc123"  # the commit the id names
+    assert pinned["distributed_executor_backend"] == "ray"
 
 
 def test_the_engine_enters_only_a_cot_conditions_id():
@@ -59,6 +64,9 @@ def test_the_engine_enters_only_a_cot_conditions_id():
     from xlt.config.identity import identity_of
 
     assert "engine" not in identity_of(compose(["regime=cot"]))  # hf: ids of earlier CoT runs unchanged
+    # serving the hub's FP8 weights instead of the bf16 copy is a different model evaluated
+    assert cid("model=deepseek_v31") != cid("model=deepseek_v31", "model.serve.from_hub=false")
+    assert cid("model=deepseek_v31", "model.serve.tensor_parallel_size=16") == cid("model=deepseek_v31")
 
 
 def test_missing_vllm_is_one_line_naming_the_install(monkeypatch):

@@ -17,6 +17,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SBATCH_TEMPLATE = ROOT / "launchers" / "sbatch_deepspeed.sbatch"
+RAY_TEMPLATE = ROOT / "launchers" / "vllm_ray_eval.sbatch"
 
 
 def _alive(pid: int) -> bool:
@@ -28,7 +29,7 @@ def _alive(pid: int) -> bool:
 
 
 def test_scripts_parse():
-    for script in (ROOT / "launchers" / "slurm_cluster.sh", SBATCH_TEMPLATE):
+    for script in (ROOT / "launchers" / "slurm_cluster.sh", SBATCH_TEMPLATE, RAY_TEMPLATE):
         res = subprocess.run(["bash", "-n", str(script)], capture_output=True, text=True)
         assert res.returncode == 0, f"{script.name}: {res.stderr}"
 
@@ -40,6 +41,30 @@ def test_sbatch_template_directives():
         assert f"#SBATCH {directive}" in text, directive
     assert "scontrol show hostnames" in text and "MASTER_PORT" in text
     assert "srun" in text and " -m xlt.train" in text and " -m \\" not in text.split("xlt.train")[1]
+
+
+def test_ray_template_serves_the_preset_across_nodes():
+    """One Ray head + workers, one driver running the condition with engine=vllm on Ray; the preset's
+    serve block (TP 8 x PP 2, hub FP8 weights) is what it runs, not flags repeated here."""
+    text = RAY_TEMPLATE.read_text()
+    assert "#SBATCH --nodes=2" in text and "#SBATCH --ntasks-per-node=1" in text
+    assert "start --head" in text and "--address=" in text and "ray.nodes()" in text
+    assert "engine=vllm engine.distributed_executor_backend=ray" in text
+    assert "tensor_parallel_size=" not in text.split("xlt.train")[-1] and "train_only=true" in text
+    from xlt.config.compose import compose
+
+    cfg = compose(["model=deepseek_v31", "engine=vllm", "engine.distributed_executor_backend=ray"])
+    assert (cfg.model.serve.tensor_parallel_size, cfg.model.serve.pipeline_parallel_size) == (8, 2)
+    assert cfg.model.serve.from_hub and cfg.engine.distributed_executor_backend == "ray"
+
+
+@pytest.mark.slurm
+def test_ray_template_accepted_when_reduced(slurm_cluster, tmp_path):
+    res = slurm_cluster.run(
+        "sbatch", "--test-only", "--nodes=1", "--gpus-per-node=0", "--cpus-per-task=1", "--time=10",
+        str(RAY_TEMPLATE), "lang=ar", cwd=tmp_path, check=False)
+    assert res.returncode == 0, res.stderr
+    assert "to start at" in res.stderr
 
 
 @pytest.mark.slurm

@@ -134,6 +134,10 @@ class ServeConf:
     dtype: Optional[str] = _f(None, N)                 # null: the preset's dtype
     # the checkpoint's weight format as vLLM loads it, for xlt.plan (bf16 | fp8 | mxfp4 ...; null: dtype)
     weights: Optional[str] = _f(None, N)
+    # true: vLLM loads hub_id@revision (the checkpoint's own FP8/MXFP4 weights) even where local_path
+    # holds the bf16 copy training needs; the weights evaluated differ from the trained base, so it is
+    # part of the id when on
+    from_hub: bool = _f(False, R, since=True)
 
 
 @dataclass
@@ -266,6 +270,8 @@ class EngineConf:
     enforce_eager: Optional[bool] = _f(None, N)             # no compilation/CUDA graphs (null: eager on CPU only)
     max_lora_rank: Optional[int] = _f(None, N, ge=1)        # null: from the adapter's config
     in_process: Optional[bool] = _f(None, N)                # engine core in this process (null: on CPU)
+    # multi-node (PP across nodes): "ray" on a Ray cluster (launchers/vllm_ray_eval.sbatch); null: vLLM's
+    distributed_executor_backend: Optional[str] = _f(None, N)
 
 
 @dataclass
@@ -320,6 +326,7 @@ class XltConf:
     sweep_name: str = _f("dev", N)
     output_root: str = _f("outputs", N)
     force: bool = _f(False, N)
+    train_only: bool = _f(False, N)      # stop after the adapter is saved (the condition stays unfinished)
     dry_run: bool = _f(False, N)
     allow_code_change: bool = _f(False, N)
 

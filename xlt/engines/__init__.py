@@ -55,8 +55,13 @@ def open_engine(conf, model_cfg, tok, *, model=None, adapter=None, batch_size: i
         from xlt.engines.vllm import VllmEngine
         from xlt.models.loading import model_source
 
-        path, _ = model_source(model_cfg)
-        return VllmEngine.open(conf, typed(ModelConf, model_cfg), path, tok, adapter, seed)
+        model_conf = typed(ModelConf, model_cfg)
+        if model_conf.serve.from_hub:  # the checkpoint's own (FP8/MXFP4) weights, not the local bf16 copy
+            from omegaconf import OmegaConf
+
+            model_cfg = OmegaConf.merge(OmegaConf.structured(ModelConf), model_cfg, {"local_path": None})
+        path, kw = model_source(model_cfg)
+        return VllmEngine.open(conf, model_conf, path, tok, adapter, seed, revision=kw.get("revision"))
     from xlt.engines.hf import HFEngine
 
     if model is None:

@@ -100,7 +100,7 @@ def on_gpu() -> bool:
 
 
 def engine_kwargs(engine: EngineConf, model: ModelConf, path: str, lora_rank: int | None, seed: int,
-                  gpu: bool) -> dict[str, Any]:
+                  gpu: bool, revision: str | None = None) -> dict[str, Any]:
     """The ``vllm.LLM`` arguments for a preset (pure: tested without vLLM)."""
     serve = model.serve
     kwargs: dict[str, Any] = dict(
@@ -111,6 +111,10 @@ def engine_kwargs(engine: EngineConf, model: ModelConf, path: str, lora_rank: in
         # (~100 s measured); eager starts in ~20 s and scores as fast at these sizes
         enforce_eager=engine.enforce_eager if engine.enforce_eager is not None else not gpu,
     )
+    if revision:  # the commit the condition id was computed from
+        kwargs.update(revision=revision, tokenizer_revision=revision)
+    if engine.distributed_executor_backend:
+        kwargs["distributed_executor_backend"] = engine.distributed_executor_backend
     if serve.quantization:
         kwargs["quantization"] = serve.quantization
     if serve.max_model_len:
@@ -137,7 +141,7 @@ class VllmEngine:
 
     @classmethod
     def open(cls, engine: EngineConf, model: ModelConf, path: str, tok, adapter: Path | None = None,
-             seed: int = 0) -> "VllmEngine":
+             seed: int = 0, revision: str | None = None) -> "VllmEngine":
         """Start the engine on ``path`` (base weights) serving ``adapter`` (a peft folder) when given."""
         require_vllm()
         gpu = on_gpu()
@@ -147,7 +151,7 @@ class VllmEngine:
         from vllm import LLM
 
         rank = lora_capacity(adapter_rank(adapter), engine.max_lora_rank) if adapter is not None else None
-        llm = LLM(**engine_kwargs(engine, model, path, rank, seed, gpu))
+        llm = LLM(**engine_kwargs(engine, model, path, rank, seed, gpu, revision))
         lora = None
         if adapter is not None:
             from vllm.lora.request import LoRARequest
