@@ -13,6 +13,7 @@ from omegaconf import DictConfig, OmegaConf
 from xlt.conditions import Condition, apply_strategy_preset, identity_payload
 from xlt.config.schema import DataConf, EngineConf, EngineName, RegimeConf
 from xlt.engines import open_engine
+from xlt.engines.sharded import ShardedEngine, world
 from xlt.errors import ConfigError
 from xlt.models.checkpoint import check_against_preset, check_loadable, checkpoint_config
 from xlt.ranks import is_rank_zero
@@ -43,6 +44,18 @@ def evaluate(engine, tok, split_eval: dict[str, list], cond: Condition, fmt, lab
             else:
                 preds += engine.score(items, fmt, labels, chat_template=chat, progress=bar.update)
     return preds
+
+
+def release_training_memory() -> None:
+    """Free what training left on the accelerator before an engine takes its memory (vLLM reserves
+    a fraction of the device up front)."""
+    import gc
+
+    import torch
+
+    gc.collect()
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()
 
 
 def train_passages(split_train: list, seed: int, format_only: bool) -> list[str] | None:
@@ -147,16 +160,25 @@ def run_condition(cfg: DictConfig, run_dir: Path, choices: dict[str, str] | None
             log.info("train_only: adapter saved at %s; %s is not finished", adapter, cond.id)
             tracker.finish(0)
             return {}
-        if not is_rank_zero():
+        rank, size = world()
+        # engine=hf after distributed training: every rank scores a share (xlt.engines.sharded); vLLM
+        # runs its own workers from rank 0 (tensor/pipeline parallel over the GPUs of the preset's serve)
+        sharded = size > 1 and engine_conf.name == EngineName.hf
+        if not is_rank_zero() and not sharded:
             return {}
+        release_training_memory()
         evals = cot_subset(split.eval, run.regime.cot_max_items, data.split_seed) if cond.cot else split.eval
         engine = open_engine(engine_conf, run.model, tok, model=model, adapter=adapter,
                              batch_size=data.eval_batch_size, prefix_reuse=data.prefix_reuse, seed=run.seed)
+        if sharded:
+            engine = ShardedEngine(engine, rank, size)
         try:
             preds = evaluate(engine, tok, evals, cond, fmt, labels, model_cfg=run.model, regime=run.regime,
                              answer_names=task.answer_names)
         finally:
             getattr(engine, "close", lambda: None)()
+        if not is_rank_zero():  # rank 0 holds every rank's predictions and writes them
+            return {}
         metrics = summarize(preds, n_train=len(split.train), n_labels=task.n_labels, leak=drawn.leak)
         store.write_results(metrics, preds)
         tracker.log_results(metrics, preds)

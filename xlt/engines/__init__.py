@@ -72,4 +72,6 @@ def open_engine(conf, model_cfg, tok, *, model=None, adapter=None, batch_size: i
         from peft import PeftModel
 
         model = PeftModel.from_pretrained(model, adapter).merge_and_unload().eval()
-    return HFEngine(model, tok, batch_size, prefix_reuse)
+    from xlt.engines.sharded import eval_device
+
+    return HFEngine(model.to(eval_device()), tok, batch_size, prefix_reuse)
