@@ -103,6 +103,7 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--data", default=str(ROOT.parent / "shared" / "data" / "belebele"))
+    ap.add_argument("--kv-cache-gb", type=float, default=None, help="vLLM on CPU: KV cache (default 1 GiB)")
     ap.add_argument("--json", default=None)
     args = ap.parse_args(argv)
 
@@ -114,12 +115,22 @@ def main(argv: list[str] | None = None) -> dict:
     items = [it for lang in args.lang for it in items_of(lang, args.n, Path(args.data))]
     cot_items = [it for lang in args.lang for it in items_of(lang, args.cot_n, Path(args.data))]
     prompts = cot_prompts(tok, cot_items, fmt, chat)
-    hf_conf, vllm_conf = EngineConf(name=EngineName.hf), EngineConf(name=EngineName.vllm)
+    hf_conf, vllm_conf = EngineConf(name=EngineName.hf), EngineConf(name=EngineName.vllm, kv_cache_gb=args.kv_cache_gb)
     out: dict = {"model": args.model, "langs": args.lang, "n_items": len(items), "n_cot": len(cot_items)}
 
     def part(engine):
-        score_s, preds = timed(lambda: engine.score(items, fmt, labels, chat_template=chat), args.repeats)
-        gen_s, texts = timed(lambda: engine.generate(prompts, chat, args.cot_tokens), max(1, args.repeats - 1))
+        reset = getattr(engine, "reset_cache", lambda: None)  # vLLM: no repeat reuses the last one's prefixes
+
+        def score():
+            reset()
+            return engine.score(items, fmt, labels, chat_template=chat)
+
+        def generate():
+            reset()
+            return engine.generate(prompts, chat, args.cot_tokens)
+
+        score_s, preds = timed(score, args.repeats)
+        gen_s, texts = timed(generate, max(1, args.repeats - 1))
         n_tok = sum(len(tok(t, add_special_tokens=False)["input_ids"]) for t in texts)
         return {"score_q_per_s": len(items) / score_s, "gen_tokens_per_s": n_tok / gen_s,
                 "gen_q_per_s": len(prompts) / gen_s}, preds, texts

@@ -125,8 +125,12 @@ def bench_lang(args, lang: str, model, tok, model_dir: Path, peak: float, vllm=N
         from xlt.scoring.labels import resolve_labels
 
         labels = resolve_labels(tok, fmt.labels)
-        runs["vllm"] = lambda: {k: p.logprobs for k, p in zip(keys, vllm.score(items, fmt, labels, chat_template=False))}
-        runs["vllm"]()  # warm-up: the first requests allocate
+        def run_vllm() -> dict:
+            vllm.reset_cache()  # every repeat computes its prompts (the cache would hold the last repeat's)
+            return {k: p.logprobs for k, p in zip(keys, vllm.score(items, fmt, labels, chat_template=False))}
+
+        runs["vllm"] = run_vllm
+        run_vllm()  # warm-up: the first requests allocate
     if not args.skip_lmeval:
         runs["lm-eval"] = lmeval_runner(model_dir, rows, lang, args.batch, Path(args.cache) / "lmeval")
         runs["lm-eval"]()  # warm-up: builds the task and loads the JSON once

@@ -237,6 +237,10 @@ class VllmEngine:
             texts.append(self.tok.decode(new, skip_special_tokens=not raw))
         return texts
 
+    def reset_cache(self) -> None:
+        """Drop the prefix cache (benchmarks: a repeat must not reuse the previous repeat's prompts)."""
+        self.llm.reset_prefix_cache()
+
     def close(self) -> None:
         """Stop the engine and free its memory (the KV cache is reserved up front)."""
         import gc
