@@ -13,10 +13,10 @@ from omegaconf import DictConfig, OmegaConf
 from xlt.conditions import Condition, apply_strategy_preset, identity_payload
 from xlt.config.schema import DataConf, EngineConf, EngineName, RegimeConf
 from xlt.engines import open_engine
-from xlt.engines.sharded import ShardedEngine, world
+from xlt.engines.sharded import ShardedEngine
 from xlt.errors import ConfigError
 from xlt.models.checkpoint import check_against_preset, check_loadable, checkpoint_config
-from xlt.ranks import is_rank_zero
+from xlt.ranks import is_rank_zero, rank_world
 from xlt.results.store import ConditionStore
 from xlt.training.settings import TrainSettings
 
@@ -56,6 +56,16 @@ def release_training_memory() -> None:
     gc.collect()
     if torch.cuda.is_available():
         torch.cuda.empty_cache()
+
+
+def eval_partitioned(run: TrainSettings) -> dict | None:
+    """The DeepSpeed config to evaluate with partitioned weights when the condition trained under ZeRO-3
+    (its model is assumed not to fit one device, the reason to pick ZeRO-3); None: a whole copy per rank."""
+    from xlt.training.strategies import deepspeed_config, zero_stage
+
+    if zero_stage(run.strategy) != 3:
+        return None
+    return deepspeed_config(run.strategy, 1, run.trainer.precision)
 
 
 def train_passages(split_train: list, seed: int, format_only: bool) -> list[str] | None:
@@ -160,7 +170,7 @@ def run_condition(cfg: DictConfig, run_dir: Path, choices: dict[str, str] | None
             log.info("train_only: adapter saved at %s; %s is not finished", adapter, cond.id)
             tracker.finish(0)
             return {}
-        rank, size = world()
+        rank, size = rank_world()
         # engine=hf after distributed training: every rank scores a share (xlt.engines.sharded); vLLM
         # runs its own workers from rank 0 (tensor/pipeline parallel over the GPUs of the preset's serve)
         sharded = size > 1 and engine_conf.name == EngineName.hf
@@ -168,10 +178,15 @@ def run_condition(cfg: DictConfig, run_dir: Path, choices: dict[str, str] | None
             return {}
         release_training_memory()
         evals = cot_subset(split.eval, run.regime.cot_max_items, data.split_seed) if cond.cot else split.eval
+        zero3 = eval_partitioned(run) if sharded else None
         engine = open_engine(engine_conf, run.model, tok, model=model, adapter=adapter,
-                             batch_size=data.eval_batch_size, prefix_reuse=data.prefix_reuse, seed=run.seed)
+                             batch_size=data.eval_batch_size, prefix_reuse=data.prefix_reuse, seed=run.seed,
+                             zero3=zero3)
         if sharded:
-            engine = ShardedEngine(engine, rank, size)
+            from xlt.engines.partitioned import Lockstep
+
+            engine = ShardedEngine(engine, rank, size,
+                                   Lockstep(engine.model, tok.pad_token_id) if zero3 is not None else None)
         try:
             preds = evaluate(engine, tok, evals, cond, fmt, labels, model_cfg=run.model, regime=run.regime,
                              answer_names=task.answer_names)

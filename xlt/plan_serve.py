@@ -21,13 +21,15 @@ WEIGHT_BYTES = {"bf16": 2.0, "fp16": 2.0, "fp32": 4.0, "fp8": 1.0, "mxfp4": 4.25
 # which parameters a format covers: fp8/int4 checkpoints quantize every linear layer; gpt-oss's MXFP4 only
 # the routed experts (attention, embeddings and router stay bf16)
 EXPERTS_ONLY = {"mxfp4"}
+# the checkpoint's own format when the preset names none: vLLM serves the dtype it is given
+DTYPE_FORMAT = {"bfloat16": "bf16", "float16": "fp16", "float32": "fp32", "bf16": "bf16", "fp16": "fp16",
+                "fp32": "fp32"}
 
 
 @dataclass(frozen=True)
 class ServePlan:
     """How one preset is served for evaluation (GiB are per GPU)."""
 
-    engine: str
     weights: str
     tensor_parallel: int
     pipeline_parallel: int
@@ -46,7 +48,7 @@ def weight_format(model: Any) -> str:
     serve = model.serve
     if serve.quantization:
         return "fp8" if "fp8" in str(serve.quantization) else "int4"
-    fmt = serve.weights or ("bf16" if str(model.dtype) in ("bfloat16", "float32") else str(model.dtype))
+    fmt = serve.weights or DTYPE_FORMAT.get(str(model.dtype), str(model.dtype))
     if fmt not in WEIGHT_BYTES:
         from xlt.errors import ConfigError
 
@@ -57,9 +59,10 @@ def weight_format(model: Any) -> str:
 def served_weight_bytes(stats: ModelStats, fmt: str) -> float:
     """Bytes of the base weights as vLLM holds them (LoRA adapters are small and served beside them)."""
     expert = stats.merged_expert_params * stats.num_moe_layers  # the fused routed-expert tensors
-    embed = 2 * stats.vocab_size * stats.hidden_size            # embedding + LM head stay 16-bit
+    embed = 2 * stats.vocab_size * stats.hidden_size            # embedding + LM head stay unquantized
     quantized = expert if fmt in EXPERTS_ONLY else max(stats.total_params - embed, 0)
-    return quantized * WEIGHT_BYTES[fmt] + (stats.total_params - quantized) * 2.0
+    rest = 4.0 if fmt == "fp32" else 2.0                        # unquantized tensors: fp32 or 16-bit
+    return quantized * WEIGHT_BYTES[fmt] + (stats.total_params - quantized) * rest
 
 
 def kv_bytes_per_token(arch: Any, num_layers: int) -> float:
@@ -85,12 +88,10 @@ def plan_serving(stats: ModelStats, model: Any, gpus_per_node: int, gpu_mem_gb: 
     cap = usable_fraction * gpu_mem_gb * GIB - overhead_gb * GIB
     shapes = [(tp, 1) for tp in (1, 2, 4, 8, 16) if tp <= gpus_per_node]
     shapes += [(gpus_per_node, pp) for pp in range(2, max_nodes + 1)]
-    for tp, pp in shapes:
-        per_gpu = weights / (tp * pp)
-        if per_gpu + kv / (tp * pp) <= cap:
-            return ServePlan("vllm", fmt, tp, pp, weights / GIB, per_gpu / GIB, kv / (tp * pp) / GIB, True)
-    tp, pp = shapes[-1]
-    return ServePlan("vllm", fmt, tp, pp, weights / GIB, weights / (tp * pp) / GIB, kv / (tp * pp) / GIB, False)
+    # the first shape that holds it, else the largest allowed (reported as not fitting)
+    tp, pp = next(((t, p) for t, p in shapes if (weights + kv) / (t * p) <= cap), shapes[-1])
+    n = tp * pp
+    return ServePlan(fmt, tp, pp, weights / GIB, weights / n / GIB, kv / n / GIB, (weights + kv) / n <= cap)
 
 
 def serve_overrides(plan: ServePlan) -> str:
@@ -108,7 +109,7 @@ def render_serving(plan: ServePlan, model: Any) -> str:
     state = "fits" if plan.fits else "does NOT fit within plan.max_nodes"
     lines = [
         "",
-        f"evaluation (engine={plan.engine}: label log-probs via logprob_token_ids, batched greedy CoT, "
+        "evaluation (engine=vllm: label log-probs via logprob_token_ids, batched greedy CoT, "
         "the adapter via LoRARequest)",
         f"  weights   {plan.weights_gib:,.1f} GiB as served ({plan.weights}; training needs the bf16 copy)",
         f"  shape     TP={plan.tensor_parallel} x PP={plan.pipeline_parallel} = {plan.gpus} GPUs: "

@@ -35,11 +35,12 @@ class _Echo:
 def _worker(rank: int, size: int, port: int, out):
     import torch.distributed as dist
 
-    from xlt.engines.sharded import ShardedEngine, world
+    from xlt.engines.sharded import ShardedEngine
+    from xlt.ranks import rank_world
 
     os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
     dist.init_process_group("gloo", rank=rank, world_size=size)
-    assert world() == (rank, size)
+    assert rank_world() == (rank, size)
     inner = _Echo()
     engine = ShardedEngine(inner, rank, size)
     items = _items()

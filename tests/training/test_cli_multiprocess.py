@@ -1,5 +1,6 @@
 """The 2-process DeepSpeed path through the real CLI: both ranks train, both evaluate a share of the items
-(xlt.engines.sharded), rank 0 gathers and writes; the result equals one process evaluating the adapter."""
+(xlt.engines.sharded), rank 0 gathers and writes; the result equals one process evaluating the adapter.
+Under ZeRO-3 the evaluation keeps the weights partitioned (xlt.engines.partitioned)."""
 
 from __future__ import annotations
 
@@ -16,9 +17,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.slow
-def test_xlt_train_zero2_two_processes(tmp_path):
+@pytest.mark.parametrize("strategy", [
+    ["strategy=deepspeed_zero2"],
+    # every tensor partitioned (the tiny twin's are all below the default persistence threshold)
+    ["strategy=deepspeed_zero3", "strategy.param_persistence_threshold=0"],
+], ids=["zero2", "zero3"])
+def test_xlt_train_deepspeed_two_processes(tmp_path, strategy):
     env = {**os.environ, "WANDB_MODE": "offline", "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
-    cmd = [sys.executable, "-m", "xlt.train", "model=tiny", "regime=finetune", "strategy=deepspeed_zero2",
+    cmd = [sys.executable, "-m", "xlt.train", "model=tiny", "regime=finetune", *strategy,
            "trainer.devices=2", f"output_root={tmp_path}", "sweep_name=ds", "logger=none", "data.n_eval=4",
            "targets=[arb_Arab,heb_Hebr]", "regime.epochs=1", "trainer.enable_progress_bar=false"]
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
@@ -37,6 +43,12 @@ def test_xlt_train_zero2_two_processes(tmp_path):
     shares = {r: sum(int(line.split("scores ")[1].split(" of")[0]) for line in out.splitlines()
                      if f"rank {r}/2 scores" in line) for r in (0, 1)}
     assert shares[0] + shares[1] == 8 and min(shares.values()) > 0, shares  # 2 targets x 4 items
+    held = [line.split("holds ")[1].split(" weights")[0].split(" of ") for line in out.splitlines()
+            if "this rank holds" in line]
+    if "zero3" in strategy[0]:  # each rank stored half the weights while it scored
+        assert len(held) == 2 and all(int(a) <= 0.55 * int(b) for a, b in held), held
+    else:
+        assert not held
 
     # the same condition again on a copy: the adapter is reused, so one process evaluates it all
     again = tmp_path / "again"

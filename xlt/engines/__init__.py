@@ -43,12 +43,14 @@ def score_cot_on(engine: Engine, tok, items: Sequence[Item], fmt: PromptFormat, 
 
 
 def open_engine(conf, model_cfg, tok, *, model=None, adapter=None, batch_size: int = 8,
-                prefix_reuse: bool | str = True, seed: int = 0) -> Engine:
+                prefix_reuse: bool | str = True, seed: int = 0, zero3: dict | None = None) -> Engine:
     """The engine ``conf`` (an ``EngineConf``) names, on the preset ``model_cfg``'s base weights plus the
     peft ``adapter`` folder when given. ``hf``: ``model`` (already loaded) or the base loaded here, the
     adapter merged (unmerged LoRA adds two small matmuls per target layer per token: an English SmolLM2
     probe scored 0.37 vs 2.7 questions/s; merged logits equal unmerged ones, tested). ``vllm``: the
-    adapter is served through ``LoRARequest``, unmerged."""
+    adapter is served through ``LoRARequest``, unmerged. ``zero3`` (a DeepSpeed config; hf, inside a
+    distributed job): the base is loaded partitioned across the ranks and the adapter left unmerged
+    (``xlt.engines.partitioned``), for a model that does not fit one device."""
     from xlt.config.schema import EngineName, ModelConf, typed
 
     if conf.name == EngineName.vllm:
@@ -59,11 +61,15 @@ def open_engine(conf, model_cfg, tok, *, model=None, adapter=None, batch_size: i
         if model_conf.serve.from_hub:  # the checkpoint's own (FP8/MXFP4) weights, not the local bf16 copy
             from omegaconf import OmegaConf
 
-            model_cfg = OmegaConf.merge(OmegaConf.structured(ModelConf), model_cfg, {"local_path": None})
+            model_cfg = OmegaConf.merge(model_conf, {"local_path": None})
         path, kw = model_source(model_cfg)
         return VllmEngine.open(conf, model_conf, path, tok, adapter, seed, revision=kw.get("revision"))
     from xlt.engines.hf import HFEngine
 
+    if zero3 is not None:
+        from xlt.engines.partitioned import open_partitioned
+
+        return HFEngine(open_partitioned(model_cfg, adapter, zero3), tok, batch_size, prefix_reuse)
     if model is None:
         from xlt.models.loading import load_model
 

@@ -16,19 +16,11 @@ from typing import Any, Callable, Sequence
 
 from xlt.data.items import Item
 from xlt.data.prompts import PromptFormat
+from xlt.ranks import rank_world
 from xlt.results.records import Prediction
 from xlt.scoring.labels import LabelTokens
 
 log = logging.getLogger(__name__)
-
-
-def world() -> tuple[int, int]:
-    """(rank, world size) of the running process group; (0, 1) outside one."""
-    import torch.distributed as dist
-
-    if dist.is_available() and dist.is_initialized():
-        return dist.get_rank(), dist.get_world_size()
-    return 0, 1
 
 
 def eval_device() -> Any:
@@ -77,6 +69,11 @@ class ShardedEngine:
     inner: Any
     rank: int
     size: int
+    lockstep: Any = None  # xlt.engines.partitioned.Lockstep when the weights are ZeRO-3 partitioned
+
+    def _done(self) -> None:
+        if self.lockstep is not None:  # this rank's share is done: join the others' forwards
+            self.lockstep.drain()
 
     def score(self, items: Sequence[Item], fmt: PromptFormat, labels: LabelTokens, *, chat_template,
               prompts: Sequence[str] | None = None,
@@ -87,6 +84,7 @@ class ShardedEngine:
         part = self.inner.score([items[i] for i in mine], fmt, labels, chat_template=chat_template,
                                 prompts=None if prompts is None else [prompts[i] for i in mine],
                                 progress=progress) if mine else []
+        self._done()
         out = gather_ordered(mine, part, len(items))
         if progress:  # the other ranks' share, counted once it arrives
             progress(len(items) - len(mine))
@@ -96,8 +94,11 @@ class ShardedEngine:
         """The inner engine's ``generate`` on every ``size``-th prompt; all texts, in order."""
         mine = list(range(self.rank, len(prompts), self.size))
         texts = self.inner.generate([prompts[i] for i in mine], chat_template, max_new_tokens) if mine else []
+        self._done()
         return gather_ordered(mine, texts, len(prompts))
 
     def close(self) -> None:
-        """Close the inner engine."""
+        """Close the inner engine (and remove the lockstep hook)."""
+        if self.lockstep is not None:
+            self.lockstep.close()
         getattr(self.inner, "close", lambda: None)()

@@ -12,17 +12,8 @@ from typing import Any, Iterator, Sequence
 
 from torch.utils.data import DataLoader
 
+from xlt.ranks import rank_world as _dist_rank_world  # module-level: tests patch it
 from xlt.training.examples import Example, collate, length_buckets
-
-
-def _dist_rank_world() -> tuple[int, int]:
-    """(rank, world size) of the initialised process group, else (0, 1). Read lazily: with Lightning's
-    launcher the group only exists once ``fit`` has started."""
-    import torch.distributed as dist
-
-    if dist.is_available() and dist.is_initialized():
-        return dist.get_rank(), dist.get_world_size()
-    return 0, 1
 
 
 class BucketBatchSampler:
