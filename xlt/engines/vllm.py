@@ -38,18 +38,25 @@ def require_vllm() -> None:
         raise ConfigError(INSTALL)
 
 
-def architecture_of(model_cfg) -> str | None:
-    """The transformers architecture a preset loads (its checkpoint's config.json when on disk, else the
-    causal-LM class of ``arch.model_type``); None when neither says."""
+def _served_config(model_cfg) -> dict[str, Any]:
+    """The checkpoint's config.json when on disk, else the preset's own ``arch`` facts."""
     from xlt.models.checkpoint import checkpoint_config
 
     try:
         config = checkpoint_config(model_cfg)
     except Exception:  # noqa: BLE001 - weights not fetched yet: fall back to the preset's own facts
         config = None
-    if config and config.get("architectures"):
+    arch = model_cfg.get("arch") or {}
+    return dict(config) if config else {k: arch.get(k) for k in arch}
+
+
+def architecture_of(model_cfg) -> str | None:
+    """The transformers architecture a preset loads (its checkpoint's config.json when on disk, else the
+    causal-LM class of ``arch.model_type``); None when neither says."""
+    config = _served_config(model_cfg)
+    if config.get("architectures"):
         return str(config["architectures"][0])
-    model_type = (model_cfg.get("arch") or {}).get("model_type")
+    model_type = config.get("model_type") or (model_cfg.get("arch") or {}).get("model_type")
     if not model_type:
         return None
     from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING_NAMES
@@ -57,9 +64,34 @@ def architecture_of(model_cfg) -> str | None:
     return MODEL_FOR_CAUSAL_LM_MAPPING_NAMES.get(model_type)
 
 
+def head_size_of(model_cfg) -> tuple[int | None, bool]:
+    """(the head size vLLM's attention kernels see, whether it is MLA). MLA attends over the compressed
+    latent: its size is ``kv_lora_rank + qk_rope_head_dim`` (576 for DeepSeek-V3)."""
+    config = _served_config(model_cfg)
+    if config.get("kv_lora_rank"):
+        return int(config["kv_lora_rank"]) + int(config.get("qk_rope_head_dim") or 0), True
+    heads, hidden = config.get("num_attention_heads"), config.get("hidden_size")
+    dim = config.get("head_dim") or (hidden // heads if heads and hidden else None)
+    return (int(dim) if dim else None), False
+
+
+def cpu_head_sizes(mla: bool) -> list[int]:
+    """Head sizes vLLM's CPU attention backends serve (the MLA one and the standard one)."""
+    if mla:
+        from vllm.v1.attention.backends.mla.cpu_mla import CPUMLABackend
+
+        return list(CPUMLABackend.get_supported_head_sizes())
+    from vllm.v1.attention.backends.cpu_attn import CPUAttentionBackend
+
+    return list(CPUAttentionBackend.get_supported_head_sizes())
+
+
 def check_servable(model_cfg) -> None:
     """Refuse, in one line, a preset vLLM cannot serve: its architecture is not in vLLM's model registry,
-    or ``serve.quantization`` names a method vLLM does not know. Run by sweep validation, before any job."""
+    ``serve.quantization`` names a method vLLM does not know, its heads do not split over the tensor
+    parallel size, or (a job without GPUs: ``model.resources.gpus_per_node=0``) its head size is one the
+    CPU attention backends lack. Run by sweep validation, before any job. The GPU backends' head sizes
+    cover every preset's; they are not checked here."""
     require_vllm()
     from vllm.model_executor.layers.quantization import QUANTIZATION_METHODS
     from vllm.model_executor.models.registry import ModelRegistry
@@ -72,6 +104,19 @@ def check_servable(model_cfg) -> None:
     arch = architecture_of(model_cfg)
     if arch is not None and arch not in ModelRegistry.get_supported_archs():
         raise ConfigError(f"model {name}: vLLM cannot serve architecture {arch}; use engine=hf for this model")
+    serve = model_cfg.get("serve") or {}
+    heads = int(_served_config(model_cfg).get("num_attention_heads") or 0)
+    tp = int(serve.get("tensor_parallel_size") or 1)
+    if heads and heads % tp:
+        raise ConfigError(f"model {name}: {heads} attention heads do not split over "
+                          f"model.serve.tensor_parallel_size={tp}; valid: a divisor of {heads}")
+    head, mla = head_size_of(model_cfg)
+    if int((model_cfg.get("resources") or {}).get("gpus_per_node") or 0) == 0 and head is not None:
+        valid = cpu_head_sizes(mla)
+        if head not in valid:
+            kind = "MLA latent" if mla else "head"
+            raise ConfigError(f"model {name}: vLLM's CPU attention cannot serve {kind} size {head}; valid: "
+                              f"{', '.join(map(str, valid))} (use engine=hf, or a job with GPUs)")
 
 
 def adapter_rank(adapter: Path) -> int:
