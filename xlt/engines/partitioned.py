@@ -83,7 +83,8 @@ def open_partitioned(model_cfg: Any, adapter: Path | None, ds_config: dict[str, 
 
     from xlt.models.loading import load_model
 
-    ds_config = {**ds_config, "zero_optimization": {**ds_config["zero_optimization"], "stage": 3}}
+    zero = {k: v for k, v in ds_config["zero_optimization"].items() if k != "offload_optimizer"}  # no optimizer
+    ds_config = {**ds_config, "zero_optimization": {**zero, "stage": 3}}
     keep = HfDeepSpeedConfig(ds_config)  # noqa: F841 - registered by weakref: must live through loading
     try:
         model = load_model(model_cfg)
