@@ -93,7 +93,7 @@ def test_unservable_presets_are_refused_before_any_job(monkeypatch):
 
     with pytest.raises(ConfigError, match="not a vLLM method"):
         ev.check_servable(compose(["model=tiny", "engine=vllm", "model.serve.quantization=int3"]).model)
-    monkeypatch.setattr(ev, "architecture_of", lambda m: "NoSuchForCausalLM")
+    monkeypatch.setattr(ev, "architecture_of", lambda m, config=None: "NoSuchForCausalLM")
     with pytest.raises(ConfigError, match="cannot serve architecture NoSuchForCausalLM"):
         ev.check_servable(compose(["model=tiny"]).model)
     monkeypatch.undo()

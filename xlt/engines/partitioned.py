@@ -15,6 +15,8 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from xlt.engines.sharded import eval_device
+
 log = logging.getLogger(__name__)
 
 
@@ -33,17 +35,12 @@ class Lockstep:
         self.forwards = 0  # this rank's real forwards (tests, logs)
         self._handle = model.register_forward_pre_hook(self._before_forward, prepend=True)
 
-    def _device(self) -> Any:
-        import torch
-
-        return torch.device("cuda", torch.cuda.current_device()) if torch.cuda.is_available() else "cpu"
-
     def _agree(self, working: bool) -> bool:
         """One all-reduce: does any rank still have a forward to run?"""
         import torch
         import torch.distributed as dist
 
-        flag = torch.tensor([1 if working else 0], device=self._device())
+        flag = torch.tensor([1 if working else 0], device=eval_device())
         dist.all_reduce(flag, op=dist.ReduceOp.MAX)
         return bool(flag.item())
 
@@ -60,7 +57,7 @@ class Lockstep:
         try:
             with torch.no_grad():
                 while self._agree(False):
-                    self.model(input_ids=self.dummy.to(self._device()), use_cache=False)
+                    self.model(input_ids=self.dummy.to(eval_device()), use_cache=False)
                     dummies += 1
         finally:
             self.draining = False
@@ -84,7 +81,7 @@ def open_partitioned(model_cfg: Any, adapter: Path | None, ds_config: dict[str, 
     from xlt.models.loading import load_model
 
     zero = {k: v for k, v in ds_config["zero_optimization"].items() if k != "offload_optimizer"}  # no optimizer
-    ds_config = {**ds_config, "zero_optimization": {**zero, "stage": 3}}
+    ds_config = {**ds_config, "zero_optimization": zero}
     keep = HfDeepSpeedConfig(ds_config)  # noqa: F841 - registered by weakref: must live through loading
     try:
         model = load_model(model_cfg)

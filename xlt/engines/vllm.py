@@ -50,10 +50,10 @@ def _served_config(model_cfg) -> dict[str, Any]:
     return dict(config) if config else {k: arch.get(k) for k in arch}
 
 
-def architecture_of(model_cfg) -> str | None:
+def architecture_of(model_cfg, config: dict[str, Any] | None = None) -> str | None:
     """The transformers architecture a preset loads (its checkpoint's config.json when on disk, else the
-    causal-LM class of ``arch.model_type``); None when neither says."""
-    config = _served_config(model_cfg)
+    causal-LM class of ``arch.model_type``); None when neither says. ``config``: already read."""
+    config = _served_config(model_cfg) if config is None else config
     if config.get("architectures"):
         return str(config["architectures"][0])
     model_type = config.get("model_type") or (model_cfg.get("arch") or {}).get("model_type")
@@ -64,10 +64,10 @@ def architecture_of(model_cfg) -> str | None:
     return MODEL_FOR_CAUSAL_LM_MAPPING_NAMES.get(model_type)
 
 
-def head_size_of(model_cfg) -> tuple[int | None, bool]:
-    """(the head size vLLM's attention kernels see, whether it is MLA). MLA attends over the compressed
-    latent: its size is ``kv_lora_rank + qk_rope_head_dim`` (576 for DeepSeek-V3)."""
-    config = _served_config(model_cfg)
+def head_size_of(config: dict[str, Any]) -> tuple[int | None, bool]:
+    """(the head size vLLM's attention kernels see, whether it is MLA) from a served config
+    (``_served_config``). MLA attends over the compressed latent: ``kv_lora_rank + qk_rope_head_dim``
+    (576 for DeepSeek-V3)."""
     if config.get("kv_lora_rank"):
         return int(config["kv_lora_rank"]) + int(config.get("qk_rope_head_dim") or 0), True
     heads, hidden = config.get("num_attention_heads"), config.get("hidden_size")
@@ -101,16 +101,17 @@ def check_servable(model_cfg) -> None:
     if quant and quant not in QUANTIZATION_METHODS:
         raise ConfigError(f"model {name}: model.serve.quantization={quant!r} is not a vLLM method; valid: "
                           f"{', '.join(sorted(QUANTIZATION_METHODS))} (or null: the checkpoint's own)")
-    arch = architecture_of(model_cfg)
+    config = _served_config(model_cfg)  # read once: for a GGUF preset it may convert the checkpoint
+    arch = architecture_of(model_cfg, config)
     if arch is not None and arch not in ModelRegistry.get_supported_archs():
         raise ConfigError(f"model {name}: vLLM cannot serve architecture {arch}; use engine=hf for this model")
     serve = model_cfg.get("serve") or {}
-    heads = int(_served_config(model_cfg).get("num_attention_heads") or 0)
+    heads = int(config.get("num_attention_heads") or 0)
     tp = int(serve.get("tensor_parallel_size") or 1)
     if heads and heads % tp:
         raise ConfigError(f"model {name}: {heads} attention heads do not split over "
                           f"model.serve.tensor_parallel_size={tp}; valid: a divisor of {heads}")
-    head, mla = head_size_of(model_cfg)
+    head, mla = head_size_of(config)
     if int((model_cfg.get("resources") or {}).get("gpus_per_node") or 0) == 0 and head is not None:
         valid = cpu_head_sizes(mla)
         if head not in valid:
