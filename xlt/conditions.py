@@ -68,14 +68,19 @@ def model_name_from(hub_id: str | None, local_path: str | None) -> str:
 
 
 def register_resolvers() -> None:
-    """Register ``${xlt_condition_id:}`` (hydra.run.dir / hydra.sweep.subdir) and
-    ``${xlt_model_name:hub_id,local_path}`` (the name of ``model=hf``)."""
+    """Register ``${xlt_condition_id:}`` (hydra.run.dir / hydra.sweep.subdir),
+    ``${xlt_model_name:hub_id,local_path}`` (the name of ``model=hf``) and
+    ``${xlt_if_cpu_bf16:fast,otherwise}`` (CPU presets' dtype / precision: :mod:`xlt.config.hardware`)."""
     import xlt.config.schema  # noqa: F401  registers the typed schema conf/config.yaml extends
 
     if not OmegaConf.has_resolver("xlt_condition_id"):
         OmegaConf.register_new_resolver("xlt_condition_id", _resolver_condition_id)
     if not OmegaConf.has_resolver("xlt_model_name"):
         OmegaConf.register_new_resolver("xlt_model_name", model_name_from)
+    if not OmegaConf.has_resolver("xlt_if_cpu_bf16"):
+        from xlt.config.hardware import if_cpu_bf16
+
+        OmegaConf.register_new_resolver("xlt_if_cpu_bf16", if_cpu_bf16)
 
 
 @dataclass(frozen=True)

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import html
 import json
+import logging
 import re
 import shutil
 import subprocess
 import tempfile
 from pathlib import Path
 
+log = logging.getLogger(__name__)
 WINDOW = (1400, 900)
 _NAMES = ("chromium", "chromium-browser", "google-chrome")
 
@@ -31,13 +33,24 @@ def _run(page: Path, extra: list[str], timeout: float) -> subprocess.CompletedPr
         return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
 
 
-def screenshot(page: Path, png: Path, timeout: float = 180) -> bool:
-    """Render ``page`` at 1400 x 900 into ``png``; False (no file) when Chromium fails or is missing."""
-    try:
-        _run(page, [f"--screenshot={Path(png).resolve()}"], timeout)
-    except (FileNotFoundError, subprocess.TimeoutExpired):
-        return False
-    return Path(png).is_file() and Path(png).stat().st_size > 0
+def screenshot(page: Path, png: Path, timeout: float = 180, tries: int = 2) -> bool:
+    """Render ``page`` at 1400 x 900 into ``png``; False (no file) when Chromium fails or is missing.
+
+    A second try because headless Chromium on a loaded machine once exited without writing the file
+    (a CI run, 2026-12-02); what it printed is logged, so a persistent failure says why."""
+    why = ""
+    for _ in range(tries):
+        try:
+            proc = _run(page, [f"--screenshot={Path(png).resolve()}"], timeout)
+            why = f"exit {proc.returncode}: {(proc.stderr.strip().splitlines() or [''])[-1][:300]}"
+        except FileNotFoundError:
+            return False
+        except subprocess.TimeoutExpired:
+            why = f"no screenshot within {timeout:.0f} s"
+        if Path(png).is_file() and Path(png).stat().st_size > 0:
+            return True
+    log.warning("Chromium took no screenshot of %s (%s)", page, why)
+    return False
 
 
 def probe(page: Path, timeout: float = 180) -> dict:
